@@ -1,0 +1,10 @@
+"""nnedu: neural networks from scratch in NumPy.
+
+Every layer has an explicit ``forward`` and a hand-derived ``backward``;
+names and semantics follow PyTorch, where students go next.
+"""
+__version__ = "0.1.0"
+
+from nnedu.dtype import get_default_dtype, set_default_dtype
+from nnedu.rng import manual_seed
+from nnedu import nn
