@@ -8,3 +8,4 @@ __version__ = "0.1.0"
 from nnedu.dtype import get_default_dtype, set_default_dtype
 from nnedu.rng import manual_seed
 from nnedu import nn
+from nnedu.checking import gradcheck
