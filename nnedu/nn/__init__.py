@@ -4,3 +4,8 @@ from nnedu.nn.module import Module
 from nnedu.nn.container import Sequential
 from nnedu.nn.linear import Linear
 from nnedu.nn import init
+from nnedu.nn.activation import ReLU, LeakyReLU, Sigmoid, Tanh
+from nnedu.nn.flatten import Flatten
+from nnedu.nn.dropout import Dropout
+from nnedu.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from nnedu.nn.loss import CrossEntropyLoss, MSELoss

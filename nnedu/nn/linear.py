@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnedu.dtype import get_default_dtype
+from nnedu.nn._checks import as_float_array, check_grad_shape
 from nnedu.nn.init import init_weight
 from nnedu.nn.module import Module
 from nnedu.nn.parameter import Parameter
@@ -19,6 +20,9 @@ class Linear(Module):
         dL/dX = G W^T          (N, M) @ (M, D) -> (N, D)
         dL/dW = X^T G          (D, N) @ (N, M) -> (D, M)
         dL/db = sum_n G[n]     (M,)
+
+    The computation runs in the input's dtype (parameters are cast if they
+    differ), so the output and the input gradient keep the dtype of ``X``.
 
     Note: ``weight`` is stored as ``(in_features, out_features)``, the transpose
     of PyTorch's ``(out_features, in_features)``, so that the code reads like the
@@ -46,23 +50,26 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(out_features, dtype=get_default_dtype())) if bias else None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_float_array(x)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): expected input of shape "
                 f"(N, {self.in_features}), got {x.shape}"
             )
         self.cache = x
-        y = x @ self.weight.data
+        # Compute in the input's dtype (float32 data through float64 weights stays float32).
+        y = x @ self.weight.data.astype(x.dtype, copy=False)
         if self.bias is not None:
-            y = y + self.bias.data
+            y += self.bias.data.astype(x.dtype, copy=False)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x = self._cached()
-        self.weight.grad += x.T @ grad_out
+        G = check_grad_shape("Linear", grad_out, (x.shape[0], self.out_features)).astype(x.dtype, copy=False)
+        self.weight.grad += x.T @ G
         if self.bias is not None:
-            self.bias.grad += grad_out.sum(axis=0)
-        return grad_out @ self.weight.data.T
+            self.bias.grad += G.sum(axis=0)
+        return G @ self.weight.data.astype(x.dtype, copy=False).T
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
