@@ -8,3 +8,10 @@ from nnedu.functional.softmax import softmax, log_softmax, logsumexp
 from nnedu.functional.batchnorm import (
     batchnorm_forward, batchnorm_backward, batchnorm_forward_steps, batchnorm_backward_steps,
 )
+from nnedu.functional.conv import (
+    conv_output_size, pad2d, im2col, col2im, conv2d, conv2d_im2col_forward, conv2d_im2col_backward,
+    conv2d_naive, conv2d_naive_backward,
+)
+from nnedu.functional.pooling import (
+    max_pool2d, max_pool2d_forward, max_pool2d_backward, avg_pool2d, avg_pool2d_backward,
+)

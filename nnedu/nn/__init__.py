@@ -9,3 +9,6 @@ from nnedu.nn.flatten import Flatten
 from nnedu.nn.dropout import Dropout
 from nnedu.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from nnedu.nn.loss import CrossEntropyLoss, MSELoss
+from nnedu.nn.conv import Conv2d
+from nnedu.nn.pooling import MaxPool2d, AvgPool2d
+from nnedu.nn.padding import ZeroPad2d

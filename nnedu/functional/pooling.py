@@ -1,0 +1,166 @@
+r"""2-D max and average pooling, vectorised: a loop over the ``kh * kw`` window offsets, never over pixels.
+
+Notation (as in the notebook): input ``x`` of shape ``(N, C, H, W)``, window
+``(kh, kw)``, stride ``(sh, sw)`` (default: the window size, so windows do not
+overlap), padding ``(ph, pw)``; ``xp`` is the padded input. Output ``y`` has
+shape ``(N, C, Ho, Wo)`` with the same size formula as convolution,
+``Ho = floor((H + 2 ph - kh) / sh) + 1``.
+
+.. math::
+    \text{max pool:}\quad y[n, c, i, j] = \max_{p, q}\; xp[n, c, i s_h + p, j s_w + q]
+
+    \text{avg pool:}\quad y[n, c, i, j] = \frac{1}{k_h k_w} \sum_{p, q} xp[n, c, i s_h + p, j s_w + q]
+
+Semantics follow PyTorch (``ceil_mode=False``): max pooling pads with
+:math:`-\infty` (a padded cell never wins); average pooling pads with zeros and
+always divides by ``kh * kw`` (``count_include_pad=True``). Padding may be at
+most half the window, as in PyTorch.
+
+Backward, with ``G = dL/dy``:
+
+* max pool: the whole of ``G[n, c, i, j]`` goes to the one input cell that
+  won the max of its window. **Ties** (several cells equal to the max): the
+  gradient goes to the *first* of them in row-major window order ``(p, q)``,
+  as PyTorch does on the CPU; the others get zero.
+* avg pool: every cell of the window receives ``G[n, c, i, j] / (kh kw)``.
+
+Where windows overlap (``stride < kernel``) a cell adds up the gradients of all
+the windows it belongs to.
+
+Why a loop over offsets is fast: for a fixed offset ``(p, q)`` the cells
+``xp[:, :, i sh + p, j sw + q]`` for all ``(i, j)`` form one strided slice
+``xp[:, :, p::sh, q::sw]``, so each of the ``kh * kw`` steps is one NumPy
+operation on an ``(N, C, Ho, Wo)`` slab.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnedu.functional.conv import IntOrPair, _check_input, _pair, conv_output_size, pad2d
+
+
+def _pool_args(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,
+               name: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], int, int]:
+    """Normalise sizes, check the input, return ``(k, s, p, Ho, Wo)``."""
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
+    ph, pw = _pair(padding, "padding")
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError(f"{name}: padding ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw})")
+    _check_input(x, name, (kh, kw), (ph, pw))
+    H, W = x.shape[2:]
+    return (kh, kw), (sh, sw), (ph, pw), conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
+
+
+def _offset_slice(p: int, q: int, s: tuple[int, int], Ho: int, Wo: int) -> tuple[slice, ...]:
+    """Index of the cells at window offset ``(p, q)`` of every output pixel: ``[:, :, p::sh, q::sw]``."""
+    return (slice(None), slice(None), slice(p, p + s[0] * Ho, s[0]), slice(q, q + s[1] * Wo, s[1]))
+
+
+def max_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                       padding: IntOrPair = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling that also returns which window cell won.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        ``(N, C, H, W)``.
+    kernel_size : int or (int, int)
+        ``(kh, kw)``.
+    stride : int or (int, int), optional
+        ``(sh, sw)``; defaults to ``kernel_size``.
+    padding : int or (int, int)
+        ``(ph, pw)``, filled with ``-inf``.
+
+    Returns
+    -------
+    y : np.ndarray
+        ``(N, C, Ho, Wo)``.
+    argmax : np.ndarray
+        ``(N, C, Ho, Wo)`` integers ``p * kw + q``: the offset of the first
+        maximum inside each window (ties go to the first, as in PyTorch).
+    """
+    k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
+    xp = pad2d(x, pad, value=-np.inf)
+    y = xp[_offset_slice(0, 0, s, Ho, Wo)].copy()
+    argmax = np.zeros(y.shape, dtype=np.uint8 if k[0] * k[1] <= 256 else np.int32)
+    for p in range(k[0]):
+        for q in range(k[1]):
+            if p == q == 0:
+                continue
+            v = xp[_offset_slice(p, q, s, Ho, Wo)]
+            better = v > y                  # strictly greater: an equal later cell does not win
+            np.copyto(y, v, where=better)
+            np.copyto(argmax, p * k[1] + q, where=better)
+    return y, argmax
+
+
+def max_pool2d_backward(grad_out: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, int, int, int],
+                        kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                        padding: IntOrPair = 0) -> np.ndarray:
+    """Route each ``G[n, c, i, j]`` to the cell that won its window; returns ``dL/dx`` of shape ``x_shape``."""
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
+    ph, pw = _pair(padding, "padding")
+    N, C, H, W = x_shape
+    Ho, Wo = grad_out.shape[2:]
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=grad_out.dtype)
+    zero = np.zeros((), dtype=grad_out.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dxp[_offset_slice(p, q, (sh, sw), Ho, Wo)] += np.where(argmax == p * kw + q, grad_out, zero)
+    return dxp[:, :, ph:ph + H, pw:pw + W]
+
+
+def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> np.ndarray:
+    """Max pooling, ``y[n, c, i, j] = max_{p,q} xp[n, c, i sh + p, j sw + q]``; see the module docstring."""
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def avg_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> np.ndarray:
+    """Average pooling, ``y[n, c, i, j] = (1 / (kh kw)) sum_{p,q} xp[n, c, i sh + p, j sw + q]``.
+
+    Zero padding counts in the average (PyTorch's ``count_include_pad=True``).
+
+    Parameters
+    ----------
+    x : np.ndarray
+        ``(N, C, H, W)``.
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+    padding : int or (int, int)
+
+    Returns
+    -------
+    np.ndarray
+        ``(N, C, Ho, Wo)``.
+    """
+    k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
+    xp = pad2d(x, pad)
+    y = xp[_offset_slice(0, 0, s, Ho, Wo)].copy()
+    for p in range(k[0]):
+        for q in range(k[1]):
+            if p or q:
+                y += xp[_offset_slice(p, q, s, Ho, Wo)]
+    y *= 1.0 / (k[0] * k[1])
+    return y
+
+
+def avg_pool2d_backward(grad_out: np.ndarray, x_shape: tuple[int, int, int, int],
+                        kernel_size: IntOrPair, stride: IntOrPair | None = None,
+                        padding: IntOrPair = 0) -> np.ndarray:
+    """Spread each ``G[n, c, i, j] / (kh kw)`` over its window; returns ``dL/dx`` of shape ``x_shape``."""
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
+    ph, pw = _pair(padding, "padding")
+    N, C, H, W = x_shape
+    Ho, Wo = grad_out.shape[2:]
+    share = grad_out * (1.0 / (kh * kw))
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=share.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dxp[_offset_slice(p, q, (sh, sw), Ho, Wo)] += share
+    return dxp[:, :, ph:ph + H, pw:pw + W]
