@@ -1,0 +1,197 @@
+"""Downloading data files safely: mirrors in order, verify, then rename into place.
+
+A download never leaves a half-written or unverified file where the loader
+looks. The bytes go to a temporary file (``.NAME.XXXX.part``) in the target
+folder; only after the whole transfer has arrived *and* its decompressed IDX
+payload has the known SHA-256 is it renamed (atomically) to its real name. A
+corrupted file, a cut-off transfer, a network error or Ctrl-C deletes the
+temporary file, and the next mirror is tried.
+
+The mirror list comes from the data set registry
+(:mod:`nnedu.data.checksums`); the ``mirrors=`` argument or the environment
+variable ``NNEDU_MIRRORS`` (base URLs separated by spaces, e.g. a classroom
+server) replaces it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from http.client import HTTPException
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tqdm.auto import tqdm
+
+from nnedu.data.checksums import DataFile, DataIntegrityError, Dataset, get_dataset, verify_payload
+from nnedu.data.idx import IDXFormatError, parse_idx, read_payload
+from nnedu.data.paths import candidate_dirs, download_dir
+
+MIRRORS_ENV_VAR = "NNEDU_MIRRORS"
+_CHUNK = 1 << 16
+
+
+class DownloadError(RuntimeError):
+    """A file could not be fetched and verified from any mirror."""
+
+
+def mirrors_for(dataset: Dataset, mirrors: Sequence[str] | None = None) -> list[str]:
+    """The base URLs to try for ``dataset``: ``mirrors``, else ``$NNEDU_MIRRORS``, else the registry's."""
+    if mirrors is None:
+        env = os.environ.get(MIRRORS_ENV_VAR, "").split()
+        mirrors = env or dataset.mirrors
+    return [m if m.endswith("/") else m + "/" for m in mirrors]
+
+
+def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], None],
+                  progress: bool = True, timeout: float = 30.0) -> Path:
+    """Fetch ``url`` to ``dest`` through a temporary file that ``verify`` must accept.
+
+    Parameters
+    ----------
+    url : str
+        The file to fetch.
+    dest : path
+        Final location; written only after verification, by an atomic rename.
+    verify : callable
+        Called with the temporary file's path; raises to reject the bytes.
+    progress : bool
+        Show a tqdm progress bar.
+    timeout : float
+        Socket timeout in seconds.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest``.
+
+    Raises
+    ------
+    DownloadError
+        If the transfer is shorter than the announced ``Content-Length``.
+    Exception
+        Whatever the network or ``verify`` raises. In every case the temporary
+        file is deleted and ``dest`` is left untouched.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "nnedu (python urllib)"})
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            received = 0
+            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
+                      disable=not progress, leave=False) as bar:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+            if total is not None and received != total:
+                raise DownloadError(f"{url}: transfer interrupted, expected {total} bytes, received {received}")
+            out.flush()
+            os.fsync(out.fileno())
+        verify(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _verifier(dataset: Dataset, datafile: DataFile) -> Callable[[Path], None]:
+    """A ``verify`` callback: the file must parse as the expected IDX and have the known payload hash."""
+    def verify(path: Path) -> None:
+        payload = read_payload(path)
+        parse_idx(payload, datafile.filename, "uint8", datafile.shape)
+        verify_payload(payload, datafile, path, dataset.name)
+    return verify
+
+
+def is_official_download(path: str | os.PathLike, datafile: DataFile) -> bool:
+    """Whether ``path`` is byte-for-byte the official ``.gz`` (its SHA-256 matches the registry)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() == datafile.gz_sha256
+
+
+def find_file(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None = None) -> Path | None:
+    """The first existing copy of ``datafile`` in the cache folder, or None."""
+    for folder in candidate_dirs(dataset.name, root):
+        path = folder / datafile.filename
+        if path.is_file():
+            return path
+    return None
+
+
+def fetch(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None = None,
+          mirrors: Sequence[str] | None = None, progress: bool = True, timeout: float = 30.0) -> Path:
+    """Download one file of ``dataset``, trying each mirror in order until one verifies.
+
+    Raises
+    ------
+    DownloadError
+        Naming every mirror tried and why it failed, if none succeeded.
+    """
+    dest = download_dir(dataset.name, root) / datafile.filename
+    failures = []
+    for base in mirrors_for(dataset, mirrors):
+        url = base + datafile.filename
+        try:
+            return download_file(url, dest, _verifier(dataset, datafile), progress=progress, timeout=timeout)
+        except (urllib.error.URLError, HTTPException, OSError, DownloadError, IDXFormatError,
+                DataIntegrityError, ValueError) as exc:
+            failures.append(f"  {url}: {type(exc).__name__}: {exc}")
+    tried = "\n".join(failures) or "  (no mirrors configured)"
+    raise DownloadError(
+        f"Could not download and verify {dataset.name} {datafile.filename} from any mirror:\n{tried}\n"
+        f"Nothing was written to {dest.parent}. Check the network connection, set {MIRRORS_ENV_VAR} to a "
+        f"reachable mirror, or copy the official file there by hand.")
+
+
+def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence[str] | None = None,
+             force: bool = False, progress: bool = True, timeout: float = 30.0) -> list[Path]:
+    """Make sure all four files of data set ``name`` are in the cache folder, verified.
+
+    Files already present are kept if their payload hash matches; missing or
+    (with ``force=True``) all files are downloaded.
+
+    Parameters
+    ----------
+    name : {"mnist", "fashion-mnist"}
+    root : path, optional
+        Cache folder (default :func:`nnedu.data.data_dir`).
+    mirrors : sequence of str, optional
+        Base URLs to try in order instead of the registry's.
+    force : bool
+        Download even files that are present and valid.
+    progress : bool
+        Show progress bars.
+    timeout : float
+        Socket timeout in seconds.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The four verified files.
+
+    Raises
+    ------
+    DownloadError
+        If a file could not be fetched and verified from any mirror.
+    """
+    dataset = get_dataset(name)
+    paths = []
+    for datafile in dataset.files:
+        path = find_file(dataset, datafile, root)
+        if path is not None and not force:
+            try:
+                _verifier(dataset, datafile)(path)
+            except (IDXFormatError, DataIntegrityError):
+                path = None
+        if path is None or force:
+            path = fetch(dataset, datafile, root, mirrors, progress=progress, timeout=timeout)
+        paths.append(path)
+    return paths
