@@ -9,3 +9,4 @@ from nnedu.dtype import get_default_dtype, set_default_dtype
 from nnedu.rng import manual_seed
 from nnedu import nn
 from nnedu.checking import gradcheck
+from nnedu import optim
