@@ -17,6 +17,7 @@ import nnedu
 #: The command modules, one per line; each has ``register(subparsers)``.
 COMMAND_MODULES: list[str] = [
     "nnedu.cli.data",
+    "nnedu.cli.exercises",
 ]
 
 

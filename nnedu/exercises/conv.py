@@ -1,16 +1,16 @@
 r"""Check for notebook 04: the naive (loop) convolution forward pass.
 
-The student writes ``conv2d_naive(X, W, b, stride, padding) -> Y`` with
-``X`` of shape ``(N, C, H, W_in)``, filters ``W`` of shape ``(F, C, KH, KW)``,
-bias ``b`` of shape ``(F,)`` and (as in every deep-learning library) no kernel
-flip, i.e. a cross-correlation:
+The student writes ``conv2d_naive(x, w, b, stride, padding) -> y`` with the
+symbols of :mod:`nnedu.functional.conv`: input ``x`` of shape ``(N, C, H, W)``,
+filters ``w`` of shape ``(F, C, kh, kw)``, bias ``b`` of shape ``(F,)``, ``xp``
+the input padded with ``padding`` zeros on each side and (as in every
+deep-learning library) no kernel flip, i.e. a cross-correlation:
 
 .. math::
-    Y[n, f, i, j] = b_f + \sum_{c=0}^{C-1} \sum_{p=0}^{KH-1} \sum_{q=0}^{KW-1}
-    W[f, c, p, q]\, X_{\text{pad}}[n, c, i s + p, j s + q],
+    y[n, f, i, j] = b[f] + \sum_{c, p, q} w[f, c, p, q]\; xp[n, c, i s + p, j s + q],
 
-with ``H_out = (H + 2 P - KH) // s + 1`` and likewise for the width. It is
-compared with :class:`nnedu.nn.Conv2d` (the im2col implementation).
+with ``Ho = (H + 2 padding - kh) // s + 1`` and likewise ``Wo``. It is compared
+with :class:`nnedu.nn.Conv2d` (the im2col implementation).
 """
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ def _conv_case(label: str, X: np.ndarray, W: np.ndarray, b: np.ndarray, stride: 
             ref.bias.data[...] = b
             expected = ref(X.copy())
         Y = fn(X.copy(), W.copy(), b.copy(), stride, padding)
-        return [Comparison("Y", Y, expected)]
-    return Case(f"{label}: X {X.shape}, W {W.shape}, stride={stride}, padding={padding}", run, hint)
+        return [Comparison("y", Y, expected)]
+    return Case(f"{label}: x {X.shape}, w {W.shape}, stride={stride}, padding={padding}", run, hint)
 
 
 def check_conv2d_naive(fn: Callable[..., np.ndarray]) -> CheckResult:
-    """Check ``conv2d_naive(X, W, b, stride, padding) -> Y`` against nnedu's ``Conv2d``.
+    """Check ``conv2d_naive(x, w, b, stride, padding) -> y`` against nnedu's ``Conv2d``.
 
     Parameters
     ----------
@@ -60,15 +60,15 @@ def check_conv2d_naive(fn: Callable[..., np.ndarray]) -> CheckResult:
         _conv_case("3x3 filters", *data(2, 3, 6, 6, 4, 3, 3), 1, 0,
                    hint="sum over the input channels c as well as the window (p, q)"),
         _conv_case("'same' padding", *data(2, 2, 5, 5, 3, 3, 3), 1, 1,
-                   hint="pad with zeros on all four sides: np.pad(X, ((0,0),(0,0),(P,P),(P,P)))"),
+                   hint="pad with zeros on all four sides: np.pad(x, ((0,0),(0,0),(P,P),(P,P)))"),
         _conv_case("stride 2 on an odd size", *data(1, 2, 7, 7, 2, 3, 3), 2, 1,
-                   hint="H_out = (H + 2P - KH) // stride + 1 and the window starts at i*stride"),
+                   hint="Ho = (H + 2*padding - kh) // stride + 1 and window (i, j) starts at row i*stride"),
         _conv_case("non-square kernel and input", *data(2, 2, 6, 9, 3, 2, 4), 1, 0,
-                   hint="use KH for rows and KW for columns; H and W differ too"),
+                   hint="use kh for rows and kw for columns; H and W differ too"),
         _conv_case("a 1x1 convolution (channel mixing)", *data(2, 4, 3, 3, 5, 1, 1), 1, 0),
         _conv_case("kernel as large as the input", *data(3, 1, 4, 4, 2, 4, 4), 1, 0,
                    hint="the output is 1x1 here: make sure your loops include the last position"),
     ]
     return run_check("conv2d_naive", fn, cases,
-                     hint="Y[n,f,i,j] = b[f] + sum(W[f] * Xpad[n, :, i*s:i*s+KH, j*s:j*s+KW]); "
+                     hint="y[n,f,i,j] = b[f] + sum(w[f] * xp[n, :, i*s:i*s+kh, j*s:j*s+kw]); "
                           "do not flip the kernel")
