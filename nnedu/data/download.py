@@ -156,7 +156,8 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
     """Make sure all four files of data set ``name`` are in the cache folder, verified.
 
     Files already present are kept if their payload hash matches; missing or
-    (with ``force=True``) all files are downloaded.
+    (with ``force=True``) all files are downloaded. Every file is attempted
+    even if an earlier one fails; the error lists all failures.
 
     Parameters
     ----------
@@ -180,10 +181,10 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
     Raises
     ------
     DownloadError
-        If a file could not be fetched and verified from any mirror.
+        If any file could not be fetched and verified from any mirror.
     """
     dataset = get_dataset(name)
-    paths = []
+    paths, failures = [], []
     for datafile in dataset.files:
         path = find_file(dataset, datafile, root)
         if path is not None and not force:
@@ -192,6 +193,13 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
             except (IDXFormatError, DataIntegrityError):
                 path = None
         if path is None or force:
-            path = fetch(dataset, datafile, root, mirrors, progress=progress, timeout=timeout)
+            try:
+                path = fetch(dataset, datafile, root, mirrors, progress=progress, timeout=timeout)
+            except DownloadError as exc:
+                failures.append(str(exc))
+                continue
         paths.append(path)
+    if failures:
+        raise DownloadError(f"{len(failures)} of {len(dataset.files)} {dataset.name} files failed:\n"
+                            + "\n".join(failures))
     return paths

@@ -132,7 +132,8 @@ def parse_idx(payload: bytes, name: str = "<bytes>", expected_dtype: np.dtype | 
     if expected_shape is not None:
         want = tuple(expected_shape)
         if len(want) != ndim or any(w is not None and w != s for w, s in zip(want, shape)):
-            shown = "(" + ", ".join("N" if w is None else str(w) for w in want) + ")"
+            parts = ["N" if w is None else str(w) for w in want]
+            shown = f"({parts[0]},)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
             raise IDXFormatError(f"{name}: expected dimensions {shown}, found {shape}")
     count = int(np.prod(shape, dtype=np.int64))
     expected_size = header + count * dtype.itemsize
