@@ -1,0 +1,26 @@
+"""Interactive widgets for the notebooks (ipywidgets 8): the optimizer playground, the scheduler
+explorer and the training dashboard.
+
+Each widget is a thin layer over plain functions that tests call directly:
+
+- :class:`OptimizerPlayground`: :func:`compute_trajectory`, :func:`compute_trajectories`,
+  :func:`draw_runs`; keeps ``current``, ``comparison`` and ``png``.
+- :class:`SchedulerExplorer`: :func:`scheduler_lrs`, :func:`draw_schedules`; keeps ``lrs``,
+  ``kept`` and ``png``.
+- :class:`TrainingDashboard`: :func:`train_run`, :func:`draw_dashboard`; keeps ``runs`` and ``png``.
+
+Sliders use ``continuous_update=False`` (or a button), so dragging starts one
+computation, not dozens. Figures are rendered to PNG without pyplot, so they
+look the same in JupyterLab, under nbconvert and in tests.
+"""
+from nnedu.widgets.playground import (OPTIMIZER_NAMES, OptimizerPlayground, Run, RunSettings,
+                                      compute_trajectories, compute_trajectory, draw_runs, optimizer_spec)
+from nnedu.widgets.schedules import SCHEDULER_KINDS, SchedulerExplorer, draw_schedules, scheduler_lrs
+from nnedu.widgets.dashboard import DashboardRun, TrainingDashboard, draw_dashboard, train_run
+
+__all__ = [
+    "OPTIMIZER_NAMES", "OptimizerPlayground", "Run", "RunSettings", "compute_trajectories", "compute_trajectory",
+    "draw_runs", "optimizer_spec",
+    "SCHEDULER_KINDS", "SchedulerExplorer", "draw_schedules", "scheduler_lrs",
+    "DashboardRun", "TrainingDashboard", "draw_dashboard", "train_run",
+]
