@@ -13,5 +13,5 @@ from nnedu.functional.conv import (
     conv2d_naive, conv2d_naive_backward,
 )
 from nnedu.functional.pooling import (
-    max_pool2d, max_pool2d_forward, max_pool2d_backward, avg_pool2d, avg_pool2d_backward,
+    max_pool2d, max_pool2d_backward, avg_pool2d, avg_pool2d_backward,
 )

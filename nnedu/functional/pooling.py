@@ -21,7 +21,8 @@ Backward, with ``G = dL/dy``:
 * max pool: the whole of ``G[n, c, i, j]`` goes to the one input cell that
   won the max of its window. **Ties** (several cells equal to the max): the
   gradient goes to the *first* of them in row-major window order ``(p, q)``,
-  as PyTorch does on the CPU; the others get zero.
+  as PyTorch does on the CPU; the others get zero. (With NaN inputs the
+  output is NaN, as in PyTorch, but no cell receives a gradient.)
 * avg pool: every cell of the window receives ``G[n, c, i, j] / (kh kw)``.
 
 Where windows overlap (``stride < kernel``) a cell adds up the gradients of all
@@ -57,9 +58,9 @@ def _offset_slice(p: int, q: int, s: tuple[int, int], Ho: int, Wo: int) -> tuple
     return (slice(None), slice(None), slice(p, p + s[0] * Ho, s[0]), slice(q, q + s[1] * Wo, s[1]))
 
 
-def max_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
-                       padding: IntOrPair = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling that also returns which window cell won.
+def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
+               padding: IntOrPair = 0) -> np.ndarray:
+    """Max pooling, ``y[n, c, i, j] = max_{p,q} xp[n, c, i sh + p, j sw + q]``.
 
     Parameters
     ----------
@@ -74,48 +75,57 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair 
 
     Returns
     -------
-    y : np.ndarray
+    np.ndarray
         ``(N, C, Ho, Wo)``.
-    argmax : np.ndarray
-        ``(N, C, Ho, Wo)`` integers ``p * kw + q``: the offset of the first
-        maximum inside each window (ties go to the first, as in PyTorch).
     """
     k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
     xp = pad2d(x, pad, value=-np.inf)
     y = xp[_offset_slice(0, 0, s, Ho, Wo)].copy()
-    argmax = np.zeros(y.shape, dtype=np.uint8 if k[0] * k[1] <= 256 else np.int32)
     for p in range(k[0]):
         for q in range(k[1]):
-            if p == q == 0:
-                continue
-            v = xp[_offset_slice(p, q, s, Ho, Wo)]
-            better = v > y                  # strictly greater: an equal later cell does not win
-            np.copyto(y, v, where=better)
-            np.copyto(argmax, p * k[1] + q, where=better)
-    return y, argmax
+            if p or q:
+                np.maximum(y, xp[_offset_slice(p, q, s, Ho, Wo)], out=y)
+    return y
 
 
-def max_pool2d_backward(grad_out: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, int, int, int],
-                        kernel_size: IntOrPair, stride: IntOrPair | None = None,
-                        padding: IntOrPair = 0) -> np.ndarray:
-    """Route each ``G[n, c, i, j]`` to the cell that won its window; returns ``dL/dx`` of shape ``x_shape``."""
+def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kernel_size: IntOrPair,
+                        stride: IntOrPair | None = None, padding: IntOrPair = 0) -> np.ndarray:
+    """Route each ``G[n, c, i, j]`` to the first cell of its window that equals the maximum ``y[n, c, i, j]``.
+
+    Walking through the window offsets ``(p, q)`` in row-major order, a cell
+    wins if it equals the maximum and no earlier cell of the same window has
+    won (``taken``), which gives PyTorch's tie rule: the first maximum gets all.
+
+    Parameters
+    ----------
+    grad_out : np.ndarray
+        ``G = dL/dy``, ``(N, C, Ho, Wo)``.
+    x, y : np.ndarray
+        The input and output of :func:`max_pool2d`.
+    kernel_size, stride, padding : int or (int, int)
+        As in the forward pass.
+
+    Returns
+    -------
+    np.ndarray
+        ``dL/dx``, shape ``x.shape``.
+    """
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
     ph, pw = _pair(padding, "padding")
-    N, C, H, W = x_shape
-    Ho, Wo = grad_out.shape[2:]
-    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=grad_out.dtype)
-    zero = np.zeros((), dtype=grad_out.dtype)
+    N, C, H, W = x.shape
+    Ho, Wo = y.shape[2:]
+    xp = pad2d(x, (ph, pw), value=-np.inf)
+    dxp = np.zeros(xp.shape, dtype=grad_out.dtype)
+    taken = np.zeros(y.shape, dtype=bool)
     for p in range(kh):
         for q in range(kw):
-            dxp[_offset_slice(p, q, (sh, sw), Ho, Wo)] += np.where(argmax == p * kw + q, grad_out, zero)
+            cell = _offset_slice(p, q, (sh, sw), Ho, Wo)
+            wins = xp[cell] == y
+            wins &= ~taken
+            taken |= wins
+            dxp[cell] += grad_out * wins
     return dxp[:, :, ph:ph + H, pw:pw + W]
-
-
-def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
-               padding: IntOrPair = 0) -> np.ndarray:
-    """Max pooling, ``y[n, c, i, j] = max_{p,q} xp[n, c, i sh + p, j sw + q]``; see the module docstring."""
-    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
 def avg_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,

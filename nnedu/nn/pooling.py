@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnedu.functional.conv import IntOrPair, _check_input, _pair
-from nnedu.functional.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d_forward, max_pool2d_backward
+from nnedu.functional.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from nnedu.nn._checks import as_float_array, check_grad_shape
 from nnedu.nn.module import Module
 
@@ -58,14 +58,14 @@ class MaxPool2d(_Pool2d):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x)
         _check_input(x, self._name(), self.kernel_size, self.padding)
-        y, argmax = max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
-        self.cache = (x.shape, x.dtype, argmax)
+        y = max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        self.cache = (x, y)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x_shape, dtype, argmax = self._cached()
-        G = check_grad_shape("MaxPool2d", grad_out, argmax.shape).astype(dtype, copy=False)
-        return max_pool2d_backward(G, argmax, x_shape, self.kernel_size, self.stride, self.padding)
+        x, y = self._cached()
+        G = check_grad_shape("MaxPool2d", grad_out, y.shape).astype(x.dtype, copy=False)
+        return max_pool2d_backward(G, x, y, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
