@@ -62,7 +62,7 @@ class Adam(Optimizer):
     >>> opt = Adam([w], lr=0.1)
     >>> w.grad[...] = [1000.0, -0.001]
     >>> opt.step()
-    >>> np.round(w.data, 6)
+    >>> np.round(w.data, 4)
     array([-0.1,  0.1])
     """
 
