@@ -10,3 +10,6 @@ from nnedu.rng import manual_seed
 from nnedu import nn
 from nnedu.checking import gradcheck
 from nnedu import optim
+from nnedu import models
+from nnedu.serialization import save, load, load_checkpoint
+from nnedu.train import fit, evaluate, History

@@ -169,3 +169,27 @@ def most_confidently_wrong(logits: np.ndarray, labels: np.ndarray, k: int = 16) 
     order = wrong[np.argsort(-confidence[wrong], kind="stable")][:k]
     return ConfidentMistakes(indices=order, predicted=pred[order], true=labels[order],
                              confidence=confidence[order])
+
+
+def format_confusion_matrix(matrix: np.ndarray, class_names: list[str] | None = None) -> str:
+    """The confusion matrix as a text table: rows true classes, columns predicted, plus per-class accuracy.
+
+    Parameters
+    ----------
+    matrix : np.ndarray
+        ``(C, C)`` counts from :func:`confusion_matrix`.
+    class_names : list of str, optional
+        Row labels (default ``0 .. C-1``); columns are numbered.
+    """
+    matrix = np.asarray(matrix)
+    c = matrix.shape[0]
+    names = [str(i) for i in range(c)] if class_names is None else [f"{i} {n}" for i, n in enumerate(class_names)]
+    corner = "true \\ pred"
+    w_name = max(len(corner), *(len(n) for n in names))
+    w = max(5, len(str(int(matrix.max(initial=0)))) + 1)
+    totals = matrix.sum(axis=1)
+    lines = [f"{corner:<{w_name}}" + "".join(f"{j:>{w}}" for j in range(c)) + "   accuracy"]
+    for i in range(c):
+        acc = f"{100 * matrix[i, i] / totals[i]:8.2f}%" if totals[i] else "       -"
+        lines.append(f"{names[i]:<{w_name}}" + "".join(f"{int(v):>{w}}" for v in matrix[i]) + "  " + acc)
+    return "\n".join(lines)

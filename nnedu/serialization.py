@@ -168,6 +168,14 @@ def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             data = {k: z[k] for k in files}  # reading every member checks every CRC
     except CheckpointError:
         raise
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise CheckpointError(
+                f"nnedu.load: {path} contains pickled Python objects; nnedu checkpoints never do, and "
+                "nnedu never unpickles (it could run code from the file). Refusing to load it.") from e
+        raise CheckpointError(
+            f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
+            f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy.") from e
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as e:
         raise CheckpointError(
             f"nnedu.load: cannot read {path}: the file is truncated or corrupted "

@@ -18,6 +18,7 @@ import nnedu
 COMMAND_MODULES: list[str] = [
     "nnedu.cli.data",
     "nnedu.cli.exercises",
+    "nnedu.cli.train",
 ]
 
 

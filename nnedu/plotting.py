@@ -1,0 +1,178 @@
+"""Figures for the notebooks and the command line: training curves, confusion matrix, image and filter grids.
+
+Every function takes an optional matplotlib ``ax`` (or ``axes``) to draw
+into and returns the :class:`~matplotlib.figure.Figure`, so notebooks can
+combine plots and scripts can ``fig.savefig(...)``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | None = None,
+                 val_label: str = "validation", title: str | None = None) -> Any:
+    """Loss and accuracy curves of a :class:`~nnedu.train.History`, side by side.
+
+    Left: the loss of every mini-batch (thin line), the training loss per
+    epoch (averaged over its batches) and the validation loss after each
+    epoch. Right: training and validation accuracy per epoch, in percent.
+    The x axis counts epochs; epoch ``e``'s averages are drawn at ``x = e``.
+
+    Parameters
+    ----------
+    history : History
+    axes : pair of matplotlib Axes, optional
+        Draw into these (e.g. to overlay several runs); new figure otherwise.
+    label : str, optional
+        Prefix for the legend entries (to tell runs apart).
+    val_label : str
+        What the validation set is called in the legend (e.g. ``"test"``).
+    title : str, optional
+        Figure title.
+    """
+    plt = _plt()
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    ax_loss, ax_acc = axes
+    fig = ax_loss.figure
+    pre = f"{label} " if label else ""
+    epochs = np.arange(1, history.epochs + 1)
+    if history.step_loss and history.epochs:
+        steps = len(history.step_loss) / history.epochs
+        x = np.arange(1, len(history.step_loss) + 1) / steps
+        ax_loss.plot(x, history.step_loss, lw=0.5, alpha=0.35, label=f"{pre}batch loss")
+    lines = ax_loss.plot(epochs, history.train_loss, "o-", label=f"{pre}train loss")
+    if history.val_loss:
+        ax_loss.plot(epochs[:len(history.val_loss)], history.val_loss, "s--", color=lines[0].get_color(),
+                     label=f"{pre}{val_label} loss")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log")
+    ax_loss.legend()
+    lines = ax_acc.plot(epochs, 100 * np.asarray(history.train_acc), "o-", label=f"{pre}train")
+    if history.val_acc:
+        ax_acc.plot(epochs[:len(history.val_acc)], 100 * np.asarray(history.val_acc), "s--",
+                    color=lines[0].get_color(), label=f"{pre}{val_label}")
+    if getattr(history, "best_epoch", None) is not None:
+        ax_acc.axvline(history.best_epoch, color="grey", lw=0.8, ls=":")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)")
+    ax_acc.legend()
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None = None, ax: Any = None,
+                          normalize: bool = False, title: str | None = None) -> Any:
+    """Heat map of a confusion matrix (rows true class, columns predicted), counts written in the cells.
+
+    Parameters
+    ----------
+    matrix : np.ndarray
+        ``(C, C)`` counts from :func:`nnedu.metrics.confusion_matrix`.
+    class_names : sequence of str, optional
+        Tick labels (default ``0 .. C-1``).
+    ax : matplotlib Axes, optional
+    normalize : bool
+        Colour by the fraction of each true class instead of raw counts.
+    title : str, optional
+    """
+    plt = _plt()
+    matrix = np.asarray(matrix)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 5.5))
+    c = matrix.shape[0]
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    # log-like colour scale so that the few mistakes are visible beside the large diagonal
+    im = ax.imshow(np.sqrt(shown), cmap="Blues")
+    names = [str(i) for i in range(c)] if class_names is None else list(class_names)
+    ax.set_xticks(range(c), names, rotation=45 if class_names is not None else 0, ha="right" if class_names else "center")
+    ax.set_yticks(range(c), names)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title or "Confusion matrix")
+    top = np.sqrt(shown).max() if shown.size else 1
+    for i in range(c):
+        for j in range(c):
+            if matrix[i, j]:
+                ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if np.sqrt(shown[i, j]) > 0.6 * top else "black")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="sqrt(" + ("fraction" if normalize else "count") + ")")
+    return ax.figure
+
+
+def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8,
+                    cmap: str = "gray", axes: Any = None, figsize_per: float = 1.3,
+                    title: str | None = None) -> Any:
+    """Show images ``(N, H, W)`` or ``(N, 1, H, W)`` in a grid, each with an optional title.
+
+    Used for digits (e.g. the most confidently wrong, titled ``"7 -> 1 (98%)"``)
+    and feature maps.
+    """
+    plt = _plt()
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3:
+        raise ValueError(f"plot_image_grid: expected images (N, H, W) or (N, 1, H, W), got {images.shape}")
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, -(-n // ncols))
+    if axes is None:
+        fig, axes = plt.subplots(nrows, ncols, figsize=(figsize_per * ncols, figsize_per * nrows + 0.3 * bool(titles)),
+                                 squeeze=False)
+    axes = np.asarray(axes).reshape(-1)
+    for k, ax in enumerate(axes):
+        ax.axis("off")
+        if k < n:
+            ax.imshow(images[k], cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[k], fontsize=8)
+    fig = axes[0].figure
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes: Any = None,
+                 title: str | None = None) -> Any:
+    """Show convolution filters ``(out, in, kh, kw)`` (all input channels of each, in a row) or ``(n, kh, kw)``.
+
+    Each filter uses a colour scale symmetric around 0 (red positive, blue
+    negative), so excitatory and inhibitory weights are told apart. For a
+    first Linear layer, pass ``weight.T.reshape(-1, 28, 28)`` to see each
+    hidden unit's weights as an image.
+    """
+    plt = _plt()
+    w = np.asarray(weight)
+    if w.ndim == 4:
+        out_c, in_c = w.shape[:2]
+        if in_c == 1:
+            w, ncols = w[:, 0], min(ncols, out_c)
+        else:
+            w, ncols = w.reshape(out_c * in_c, *w.shape[2:]), in_c
+    if w.ndim != 3:
+        raise ValueError(f"plot_filters: expected weights (out, in, kh, kw) or (n, kh, kw), got {np.shape(weight)}")
+    n = len(w)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    if axes is None:
+        fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.1 * nrows), squeeze=False)
+    axes = np.asarray(axes).reshape(-1)
+    for k, ax in enumerate(axes):
+        ax.axis("off")
+        if k < n:
+            lim = float(np.abs(w[k]).max()) or 1.0
+            ax.imshow(w[k], cmap=cmap, vmin=-lim, vmax=lim)
+    fig = axes[0].figure
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
