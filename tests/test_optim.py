@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnedu import optim
 from nnedu.nn import Linear, Parameter, Sequential
@@ -435,3 +437,32 @@ def test_bad_params_are_rejected():
     q = Parameter(np.zeros(1))
     opt.add_param_group({"params": q, "lr": 0.5})
     assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["params"] == [q]
+
+
+# ------------------------------------------------------------------------------- random settings
+@settings(max_examples=30, deadline=None)
+@given(
+    which=st.sampled_from(["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]),
+    lr=st.floats(1e-4, 0.1), mu=st.floats(0.0, 0.99), decay=st.floats(0.0, 0.2),
+    beta2=st.floats(0.5, 0.9999), flag=st.booleans(), seed=st.integers(0, 2 ** 16),
+)
+def test_random_hyperparameters_match_torch(which, lr, mu, decay, beta2, flag, seed):
+    torch = pytest.importorskip("torch")
+    kwargs = {
+        "SGD": dict(lr=lr, momentum=mu, weight_decay=decay, nesterov=flag and mu > 0,
+                    dampening=0.0 if flag else decay),
+        "Adagrad": dict(lr=lr, lr_decay=decay, weight_decay=decay, initial_accumulator_value=mu),
+        "RMSprop": dict(lr=lr, alpha=beta2, momentum=mu, centered=flag, weight_decay=decay),
+        "Adam": dict(lr=lr, betas=(mu, beta2), weight_decay=decay, amsgrad=flag),
+        "AdamW": dict(lr=lr, betas=(mu, beta2), weight_decay=decay, amsgrad=flag),
+    }[which]
+    rng = np.random.default_rng(seed)
+    x0, grads = rng.standard_normal(6), rng.standard_normal((30, 6))
+    p, t = Parameter(x0), torch.tensor(x0, requires_grad=True)
+    ours, theirs = getattr(optim, which)([p], **kwargs), getattr(torch.optim, which)([t], **kwargs)
+    for g in grads:
+        p.grad[...] = g
+        t.grad = torch.tensor(g)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-12)

@@ -33,6 +33,7 @@ class Optimizer:
         of *parameter groups*: dicts with a ``"params"`` entry and optional
         hyper-parameter overrides, e.g.
         ``[{"params": body.parameters()}, {"params": head.parameters(), "lr": 0.1}]``.
+        A single Parameter is accepted too.
     defaults : dict
         Hyper-parameter values used by groups that do not set their own.
 
