@@ -209,6 +209,47 @@ def col2im(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: Int
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
+def _im2col_wide(x: np.ndarray, kernel_size: tuple[int, int], padding: tuple[int, int]) -> np.ndarray:
+    r"""Stride-1 im2col on a "wide" output grid: ``(N, C*kh*kw, Ho*Wp)`` (a speed trick, same numbers).
+
+    With stride 1, output pixel ``(i, j)`` reads ``xp[n, c, i + p, j + q]``. Flatten
+    each padded image row by row (row length ``Wp = W + 2 pw``): that cell sits at
+    flat index ``(i + p) Wp + (j + q) = (i Wp + j) + (p Wp + q)``. So if we let ``j``
+    run over the whole padded width ``0..Wp-1`` instead of ``0..Wo-1``, the cells of
+    *all* output pixels for one kernel offset ``(p, q)`` are ``Ho * Wp`` consecutive
+    numbers starting at ``p Wp + q``: one long contiguous run instead of ``Ho`` short
+    ones, which NumPy copies and adds much faster. The extra ``Wp - Wo`` "junk"
+    columns of each row are cut off after the matrix product (forward) or filled
+    with zero gradient (backward). One extra zero row at the bottom keeps the last
+    window's junk columns inside the array.
+    """
+    (kh, kw), (ph, pw) = kernel_size, padding
+    N, C, H, W = x.shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    Ho = Hp - kh + 1
+    xp = np.zeros((N, C, Hp + 1, Wp), dtype=x.dtype)
+    xp[:, :, ph:ph + H, pw:pw + W] = x
+    sN, sC, sH, sW = xp.strides
+    windows = as_strided(xp, shape=(N, C, kh, kw, Ho * Wp), strides=(sN, sC, sH, sW, sW), writeable=False)
+    return windows.reshape(N, C * kh * kw, Ho * Wp)
+
+
+def _col2im_wide(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: tuple[int, int],
+                 padding: tuple[int, int]) -> np.ndarray:
+    """The adjoint of :func:`_im2col_wide`: for each kernel offset add one contiguous run (junk columns must be 0)."""
+    (kh, kw), (ph, pw) = kernel_size, padding
+    N, C, H, W = x_shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    L = (Hp - kh + 1) * Wp
+    cols = col.reshape(N, C, kh, kw, L)
+    dxp = np.zeros((N, C, (Hp + 1) * Wp), dtype=col.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            start = p * Wp + q
+            dxp[:, :, start:start + L] += cols[:, :, p, q]
+    return dxp.reshape(N, C, Hp + 1, Wp)[:, :, ph:ph + H, pw:pw + W]
+
+
 def _check_conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
                 kernel: tuple[int, int], padding: tuple[int, int], name: str) -> None:
     if weight.ndim != 4:
@@ -238,7 +279,9 @@ def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
     y : np.ndarray
         ``(N, F, Ho, Wo)``.
     col : np.ndarray
-        ``im2col(x)``, ``(N, C*kh*kw, Ho*Wo)``; keep it for the backward pass.
+        The columns, to be passed to :func:`conv2d_im2col_backward`: ``im2col(x)``
+        of shape ``(N, C*kh*kw, Ho*Wo)``, except for stride 1, where a faster
+        "wide" variant of shape ``(N, C*kh*kw, Ho*Wp)`` is used (see ``_im2col_wide``).
     """
     F, C, kh, kw = weight.shape if weight.ndim == 4 else (0, 0, 0, 0)
     sh, sw = _pair(stride, "stride")
@@ -246,8 +289,13 @@ def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
     _check_conv(x, weight, bias, (kh, kw), (ph, pw), "conv2d")
     N, _, H, W = x.shape
     Ho, Wo = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-    col = im2col(x, (kh, kw), (sh, sw), (ph, pw))                   # (N, K, L), K = C*kh*kw, L = Ho*Wo
     w_mat = weight.reshape(F, C * kh * kw)                          # (F, K)
+    if (sh, sw) == (1, 1):                                           # fast path, see _im2col_wide
+        col = _im2col_wide(x, (kh, kw), (ph, pw))                    # (N, K, Ho*Wp)
+        y_wide = np.matmul(w_mat, col).reshape(N, F, Ho, -1)         # (N, F, Ho, Wp)
+        y = y_wide[..., :Wo] + bias[:, None, None] if bias is not None else y_wide[..., :Wo].copy()
+        return y, col
+    col = im2col(x, (kh, kw), (sh, sw), (ph, pw))                   # (N, K, L), K = C*kh*kw, L = Ho*Wo
     y = np.matmul(w_mat, col)                                        # (N, F, L): one GEMM per sample
     if bias is not None:
         y += bias[:, None]
@@ -269,7 +317,7 @@ def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple
     grad_out : np.ndarray
         ``G``, shape ``(N, F, Ho, Wo)``.
     col : np.ndarray
-        The ``col`` returned by the forward pass.
+        The ``col`` returned by :func:`conv2d_im2col_forward`.
     x_shape : tuple
         ``(N, C, H, W)``.
     weight : np.ndarray
@@ -285,14 +333,24 @@ def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple
         Shapes ``x_shape``, ``weight.shape`` and ``(F,)``.
     """
     F, C, kh, kw = weight.shape
-    N = x_shape[0]
-    G = grad_out.reshape(N, F, -1)                                   # (N, F, L)
+    N, _, H, W = x_shape
+    wide = _pair(stride, "stride") == (1, 1)
+    db = grad_out.sum(axis=(0, 2, 3))
+    if wide:                                                         # zero gradient for the junk columns
+        Wp = col.shape[2] // grad_out.shape[2]
+        G = np.zeros(grad_out.shape[:3] + (Wp,), dtype=grad_out.dtype)
+        G[..., :grad_out.shape[3]] = grad_out
+        G = G.reshape(N, F, -1)                                      # (N, F, Ho*Wp)
+    else:
+        G = grad_out.reshape(N, F, -1)                               # (N, F, L)
     dw = np.matmul(G, col.transpose(0, 2, 1)).sum(axis=0)            # sum_n (F, L) @ (L, K) -> (F, K)
-    db = G.sum(axis=(0, 2))
     dx = None
     if need_input_grad:
         dcol = np.matmul(weight.reshape(F, -1).T, G)                 # (K, F) @ (N, F, L) -> (N, K, L)
-        dx = col2im(dcol, x_shape, (kh, kw), stride, padding)
+        if wide:
+            dx = _col2im_wide(dcol, x_shape, (kh, kw), _pair(padding, "padding"))
+        else:
+            dx = col2im(dcol, x_shape, (kh, kw), stride, padding)
     return dx, dw.reshape(weight.shape), db
 
 
