@@ -4,7 +4,9 @@ Whatever goes wrong, no partial or unverified file may remain in the cache.
 """
 import gzip
 import http.server
+import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +141,17 @@ def test_interrupted_download_removes_temporary_file(server, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         download_file(f"{server}/good/{LABELS.filename}", tmp_path / LABELS.filename, interrupt, progress=False)
     assert leftovers(tmp_path) == []
+
+
+def test_stale_temporary_files_from_killed_processes_are_removed(server, tmp_path):
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    stale, fresh = folder / f".{LABELS.filename}.old1.part", folder / f".{LABELS.filename}.new1.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"another process, still downloading")
+    os.utime(stale, (time.time() - 2 * 3600,) * 2)
+    fetch(MNIST, LABELS, tmp_path, mirrors=[server + "/good/"], progress=False)
+    assert leftovers(folder) == sorted([fresh.name, LABELS.filename])
 
 
 def test_download_replaces_corrupt_cached_file_and_keeps_good_ones(server, tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from http.client import HTTPException
@@ -31,6 +32,8 @@ from nnedu.data.paths import candidate_dirs, download_dir
 
 MIRRORS_ENV_VAR = "NNEDU_MIRRORS"
 _CHUNK = 1 << 16
+#: Temporary files older than this (seconds) are left over from a killed process and removed.
+STALE_PART_AGE = 3600.0
 
 
 class DownloadError(RuntimeError):
@@ -77,6 +80,7 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(dest)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
@@ -101,6 +105,26 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
         tmp.unlink(missing_ok=True)
         raise
     return dest
+
+
+def remove_stale_parts(dest: str | os.PathLike, max_age: float = STALE_PART_AGE) -> list[Path]:
+    """Delete temporary files of ``dest`` (``.NAME.*.part``) older than ``max_age`` seconds.
+
+    Only a process killed without a chance to clean up (``kill -9``, power
+    loss) leaves one behind; the loader never reads them, this tidies up.
+    Younger ones may belong to a download still running in another process.
+    """
+    dest = Path(dest)
+    now = time.time()
+    removed = []
+    for part in dest.parent.glob(f".{dest.name}.*.part"):
+        try:
+            if now - part.stat().st_mtime > max_age:
+                part.unlink()
+                removed.append(part)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _verifier(dataset: Dataset, datafile: DataFile) -> Callable[[Path], None]:
