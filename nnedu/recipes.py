@@ -70,7 +70,7 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "mlp": Recipe("mlp", epochs=10, batch_size=128, optimizer="adam", lr=1e-3, scheduler="cosine"),
-    "lenet5": Recipe("lenet5", epochs=10, batch_size=128, optimizer="adam", lr=1e-3, scheduler="cosine"),
+    "lenet5": Recipe("lenet5", epochs=10, batch_size=64, optimizer="adam", lr=1e-3, scheduler="cosine"),
 }
 
 

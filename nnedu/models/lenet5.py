@@ -40,9 +40,9 @@ class LeNet5(SummaryMixin, Sequential):
     * The output layer is a Linear layer with softmax cross-entropy instead of
       the paper's Euclidean RBF units.
 
-    ``variant="modern"``: ReLU and max pooling (He initialisation).
-    ``variant="classic"``: tanh and average pooling, closer to the paper
-    (Xavier initialisation). The paper's sub-sampling layers also had a
+    ``variant="modern"``: ReLU and max pooling.
+    ``variant="classic"``: tanh and average pooling, closer to the paper.
+    The paper's sub-sampling layers also had a
     trainable coefficient and bias per map and its tanh was scaled,
     ``1.7159 tanh(2a/3)``; we use plain average pooling and plain tanh.
 
@@ -54,29 +54,55 @@ class LeNet5(SummaryMixin, Sequential):
     Parameters
     ----------
     variant : {"modern", "classic"}
+    init : {"uniform", "he", "xavier"}
+        Initial weights. ``"uniform"`` (default): weights and biases
+        ``~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, the default of PyTorch's
+        ``Conv2d`` and ``Linear`` (variance ``1 / (3 fan_in)``, in the spirit
+        of the paper's ``U(-2.4/fan_in, 2.4/fan_in)``). In our trial runs
+        (PyTorch, Adam, 10 epochs) it reached higher test accuracy than He
+        initialisation, whose six times larger weight variance (``2 / fan_in``)
+        starts this small network with large logits. ``"he"``/``"xavier"``:
+        normal, as :mod:`nnedu.nn.init`, biases zero.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights.
     """
 
-    def __init__(self, variant: str = "modern", rng: np.random.Generator | int | None = None) -> None:
+    def __init__(self, variant: str = "modern", init: str = "uniform",
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         if variant not in ("modern", "classic"):
             raise ValueError(f"LeNet5: variant must be 'modern' or 'classic', got {variant!r}")
+        if init not in ("uniform", "he", "xavier"):
+            raise ValueError(f"LeNet5: init must be 'uniform', 'he' or 'xavier', got {init!r}")
         self.variant = variant
-        self.config: dict[str, Any] = {"name": "LeNet5", "kwargs": {"variant": variant}}
+        self.config: dict[str, Any] = {"name": "LeNet5", "kwargs": {"variant": variant, "init": init}}
         self.input_shape = (1, 28, 28)
-        gen = get_rng(rng) if rng is not None else None
-        act, pool, init = (ReLU, MaxPool2d, "he") if variant == "modern" else (Tanh, AvgPool2d, "xavier")
-        self.c1 = Conv2d(1, 6, 5, padding=2, init=init, rng=gen)
+        gen = get_rng(rng)
+        act, pool = (ReLU, MaxPool2d) if variant == "modern" else (Tanh, AvgPool2d)
+        self.c1 = Conv2d(1, 6, 5, padding=2, init="he" if init == "uniform" else init, rng=gen)
         self.c1.needs_input_grad = False
         self.act1 = act()
         self.s2 = pool(2)
-        self.c3 = Conv2d(6, 16, 5, init=init, rng=gen)
+        self.c3 = Conv2d(6, 16, 5, init="he" if init == "uniform" else init, rng=gen)
         self.act3 = act()
         self.s4 = pool(2)
-        self.c5 = Conv2d(16, 120, 5, init=init, rng=gen)
+        self.c5 = Conv2d(16, 120, 5, init="he" if init == "uniform" else init, rng=gen)
         self.act5 = act()
         self.flatten = Flatten()
-        self.f6 = Linear(120, 84, init=init, rng=gen)
+        self.f6 = Linear(120, 84, init="he" if init == "uniform" else init, rng=gen)
         self.act6 = act()
-        self.output = Linear(84, 10, init=init, rng=gen)
+        self.output = Linear(84, 10, init="he" if init == "uniform" else init, rng=gen)
+        if init == "uniform":
+            for layer in (self.c1, self.c3, self.c5, self.f6, self.output):
+                _uniform_init(layer, gen)
+
+
+def _uniform_init(layer: Conv2d | Linear, gen: np.random.Generator) -> None:
+    """``w, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` in place (PyTorch's default for Conv2d and Linear)."""
+    w = layer.weight.data
+    # Conv2d weight (out, in, kh, kw): fan_in = in*kh*kw; our Linear weight (in, out): fan_in = in
+    fan_in = int(np.prod(w.shape[1:])) if w.ndim == 4 else w.shape[0]
+    bound = 1.0 / np.sqrt(fan_in)
+    w[...] = gen.uniform(-bound, bound, w.shape)
+    if layer.bias is not None:
+        layer.bias.data[...] = gen.uniform(-bound, bound, layer.bias.shape)
