@@ -194,3 +194,16 @@ def test_conv2d_functional_errors_name_shapes():
         F.im2col(np.zeros((5, 5)), 3)
     with pytest.raises(ValueError, match="stride must be an int or a pair"):
         F.im2col(x, 3, stride=(1, 2, 3))
+
+
+@pytest.mark.parametrize("k,p,hw", [((5, 5), (2, 2), (9, 8)), ((3, 1), (0, 0), (4, 5)), ((1, 1), (1, 2), (3, 3)),
+                                    ((2, 4), (1, 0), (2, 4)), ((4, 3), (2, 1), (1, 1))])
+def test_stride1_fast_path_matches_naive(k, p, hw):
+    """Stride 1 takes the 'wide grid' path in conv2d_im2col_forward/backward; check it on edge shapes."""
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((2, 3) + hw), rng.standard_normal((2, 3) + k), rng.standard_normal(2)
+    y, col = F.conv2d_im2col_forward(x, w, b, 1, p)
+    np.testing.assert_allclose(y, F.conv2d_naive(x, w, b, 1, p), rtol=0, atol=1e-12)
+    G = rng.standard_normal(y.shape)
+    for fast, slow in zip(F.conv2d_im2col_backward(G, col, x.shape, w, 1, p), F.conv2d_naive_backward(G, x, w, 1, p)):
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)

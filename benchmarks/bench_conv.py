@@ -1,0 +1,206 @@
+"""Convolution speed: naive loops vs im2col, and nnedu vs PyTorch CPU for Conv2d, MaxPool2d and a LeNet-5 train step.
+
+Run from the repository root (PyTorch is needed for the comparison columns)::
+
+    nice python benchmarks/bench_conv.py --threads 1
+    nice python benchmarks/bench_conv.py --threads 2
+
+``--threads`` sets the thread count of both NumPy's BLAS and PyTorch (the
+environment variables must be set before NumPy is imported, which this script
+does). Times are wall-clock medians, float32, batch 128; the last column
+compares CPU time (summed over threads), which is steadier on a shared machine. The naive loops are
+timed once per measurement (a single forward takes seconds), im2col and
+PyTorch as the median of ``--steps`` runs after ``--warmup`` runs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parse() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="threads for BLAS and PyTorch (default: all cores)")
+    ap.add_argument("--steps", type=int, default=50, help="timed repetitions (median reported)")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed repetitions first")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--skip-naive", action="store_true", help="skip the slow naive-loop rows")
+    return ap.parse_args()
+
+
+ARGS = _parse() if __name__ == "__main__" else None
+if ARGS is not None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import time  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nnedu import nn  # noqa: E402
+from nnedu.optim import SGD  # noqa: E402
+
+# LeNet-5 convolution shapes (in_channels, out_channels, kernel, padding, input H=W).
+CONV_SHAPES = {"conv1": (1, 6, 5, 2, 28), "conv2": (6, 16, 5, 0, 14)}
+
+
+class Timing(float):
+    """Median wall-clock seconds (the float value), with the median CPU seconds of the process in ``.cpu``.
+
+    CPU time (summed over threads) is what the computation costs; it is less
+    disturbed than wall-clock time when other processes share the cores.
+    """
+
+    cpu: float
+
+    def __new__(cls, wall: float, cpu: float) -> "Timing":
+        obj = super().__new__(cls, wall)
+        obj.cpu = cpu
+        return obj
+
+
+def median_time(fn: Callable[[], object], steps: int, warmup: int) -> Timing:
+    """Median wall-clock (and CPU) seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    for _ in range(steps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return Timing(float(np.median(wall)), float(np.median(cpu)))
+
+
+def lenet_nnedu(rng: int = 0) -> nn.Sequential:
+    """LeNet-5 (modern: ReLU, max pooling) from nnedu.nn layers."""
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2, rng=rng), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5, rng=rng), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 120, rng=rng), nn.ReLU(),
+        nn.Linear(120, 84, rng=rng), nn.ReLU(), nn.Linear(84, 10, rng=rng),
+    )
+    return model
+
+
+def lenet_torch(torch):
+    tnn = torch.nn
+    return tnn.Sequential(
+        tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Flatten(), tnn.Linear(400, 120), tnn.ReLU(),
+        tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10),
+    )
+
+
+def nnedu_train_step(model: nn.Module, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    criterion, opt = nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.01)
+
+    def step() -> None:
+        opt.zero_grad()
+        criterion(model(x), y)
+        model.backward(criterion.backward())
+        opt.step()
+    return step
+
+
+def torch_train_step(torch, model, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    criterion, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        criterion(model(xt), yt).backward()
+        opt.step()
+    return step
+
+
+def naive_vs_im2col(batch: int, steps: int, warmup: int) -> list[tuple[str, float, float]]:
+    """Rows (name, naive seconds, im2col seconds) for Conv2d forward and backward."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, (c, f, k, p, hw) in CONV_SHAPES.items():
+        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
+        layers = {m: nn.Conv2d(c, f, k, padding=p, method=m, rng=0) for m in ("naive", "im2col")}
+        G = rng.standard_normal(layers["im2col"](x).shape).astype(np.float32)
+        t = {}
+        for m, layer in layers.items():
+            reps, warm = (1, 0) if m == "naive" else (steps, warmup)
+            t[m, "fwd"] = median_time(lambda: layer(x), reps, warm)
+            layer(x)
+            t[m, "bwd"] = median_time(lambda: layer.backward(G), reps, warm)
+        rows.append((f"Conv2d {name} forward", t["naive", "fwd"], t["im2col", "fwd"]))
+        rows.append((f"Conv2d {name} backward", t["naive", "bwd"], t["im2col", "bwd"]))
+    return rows
+
+
+def versus_torch(torch, batch: int, steps: int, warmup: int) -> list[tuple[str, float, float]]:
+    """Rows (name, nnedu seconds, torch seconds): layers forward+backward, LeNet-5 train step."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, (c, f, k, p, hw) in CONV_SHAPES.items():
+        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
+        ours, ref = nn.Conv2d(c, f, k, padding=p, rng=0), torch.nn.Conv2d(c, f, k, padding=p)
+        G = rng.standard_normal(ours(x).shape).astype(np.float32)
+        xt, Gt = torch.from_numpy(x).requires_grad_(name != "conv1"), torch.from_numpy(G)
+        ours.needs_input_grad = name != "conv1"          # images need no gradient, in both libraries
+
+        def ours_step():
+            ours(x)
+            ours.backward(G)
+
+        def ref_step():
+            ref(xt).backward(Gt)
+        rows.append((f"Conv2d {name} fwd+bwd", median_time(ours_step, steps, warmup),
+                     median_time(ref_step, steps, warmup)))
+    for hw, c in ((28, 6), (10, 16)):
+        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
+        ours, ref = nn.MaxPool2d(2), torch.nn.MaxPool2d(2)
+        G = rng.standard_normal(ours(x).shape).astype(np.float32)
+        xt, Gt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(G)
+
+        def ours_step():
+            ours(x)
+            ours.backward(G)
+
+        def ref_step():
+            ref(xt).backward(Gt)
+        rows.append((f"MaxPool2d(2) {(c, hw, hw)} fwd+bwd", median_time(ours_step, steps, warmup),
+                     median_time(ref_step, steps, warmup)))
+
+    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    for label, input_grad in (("LeNet-5 train step", False), ("LeNet-5 train step, conv1 also computes dL/dx", True)):
+        model = lenet_nnedu()
+        model[0].needs_input_grad = input_grad
+        t_ours = median_time(nnedu_train_step(model, x, y), steps, warmup)
+        t_ref = median_time(torch_train_step(torch, lenet_torch(torch), x, y), steps, warmup)
+        rows.append((label, t_ours, t_ref))
+    return rows
+
+
+def main() -> None:
+    args = ARGS
+    print(f"numpy {np.__version__}, threads {args.threads}, batch {args.batch}, float32, "
+          f"median of {args.steps} after {args.warmup} warm-up")
+    if not args.skip_naive:
+        print(f"\n{'naive loops vs im2col':<48s} {'naive ms':>9s} {'im2col ms':>9s} {'speedup':>7s}")
+        for name, slow, fast in naive_vs_im2col(args.batch, args.steps, args.warmup):
+            print(f"{name:<48s} {slow * 1e3:9.1f} {fast * 1e3:9.3f} {slow / fast:6.0f}x")
+    try:
+        import torch
+    except ImportError:
+        print("\nPyTorch is not installed: skipping the comparison.", file=sys.stderr)
+        return
+    torch.set_num_threads(args.threads)
+    print(f"\n{'nnedu vs PyTorch ' + torch.__version__ + ' CPU':<48s} {'nnedu ms':>9s} {'torch ms':>9s} "
+          f"{'ratio':>7s} {'CPU-time ratio':>15s}")
+    for name, ours, ref in versus_torch(torch, args.batch, args.steps, args.warmup):
+        print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours.cpu / ref.cpu:14.2f}x")
+
+
+if __name__ == "__main__":
+    main()
