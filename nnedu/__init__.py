@@ -13,3 +13,4 @@ from nnedu import optim
 from nnedu import models
 from nnedu.serialization import save, load, load_checkpoint
 from nnedu.train import fit, evaluate, History
+from nnedu import metrics, plotting

@@ -1,0 +1,60 @@
+"""Plot helpers return figures with the expected content (drawn headless)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnedu.models import LeNet5  # noqa: E402
+from nnedu.plotting import plot_confusion_matrix, plot_filters, plot_history, plot_image_grid  # noqa: E402
+from nnedu.train import History  # noqa: E402
+
+
+def _history():
+    return History(step_loss=[2.3, 1.0, 0.8, 0.5, 0.4, 0.3], train_loss=[1.5, 0.6, 0.35], train_acc=[0.6, 0.85, 0.9],
+                   val_loss=[0.9, 0.5, 0.45], val_acc=[0.8, 0.88, 0.87], lr=[0.1, 0.05, 0.01],
+                   seconds=[1.0, 1.0, 1.0], best_epoch=2, best_val_acc=0.88)
+
+
+def test_plot_history_draws_loss_and_accuracy():
+    fig = plot_history(_history(), val_label="test", title="run")
+    ax_loss, ax_acc = fig.axes
+    labels = [line.get_label() for line in ax_loss.get_lines()]
+    assert labels == ["batch loss", "train loss", "test loss"]
+    batch = ax_loss.get_lines()[0]
+    np.testing.assert_allclose(batch.get_xdata(), [0.5, 1, 1.5, 2, 2.5, 3])  # in epochs
+    acc_lines = [line for line in ax_acc.get_lines() if line.get_label() in ("train", "test")]
+    np.testing.assert_allclose(acc_lines[1].get_ydata(), [80, 88, 87])
+    plt.close(fig)
+    # overlaying a second run on the same axes
+    fig, axes = plt.subplots(1, 2)
+    plot_history(_history(), axes=axes, label="A")
+    plot_history(_history(), axes=axes, label="B")
+    assert sum(line.get_label().startswith("B") for line in axes[0].get_lines()) == 3
+    plt.close(fig)
+
+
+def test_plot_confusion_matrix_writes_counts():
+    m = np.array([[50, 2], [0, 48]])
+    fig = plot_confusion_matrix(m, class_names=["a", "b"])
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["2", "48", "50"]  # zero cells left blank
+    assert fig.axes[0].get_xlabel() == "predicted class"
+    plt.close(fig)
+
+
+def test_image_grid_and_filters():
+    imgs = np.random.default_rng(0).random((10, 1, 28, 28))
+    fig = plot_image_grid(imgs, titles=[str(i) for i in range(10)], ncols=4)
+    assert len(fig.axes) == 12 and fig.axes[3].get_title() == "3"
+    plt.close(fig)
+    model = LeNet5(rng=0)
+    fig = plot_filters(model.c1.weight.data)
+    assert len(fig.axes) == 6
+    plt.close(fig)
+    fig = plot_filters(model.c3.weight.data)  # 16 filters x 6 input channels, one row each
+    assert len(fig.axes) == 96
+    plt.close(fig)
+    with pytest.raises(ValueError, match="expected images"):
+        plot_image_grid(np.zeros((2, 3, 4, 5, 6)))
