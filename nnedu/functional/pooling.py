@@ -94,7 +94,7 @@ def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kern
 
     Walking through the window offsets ``(p, q)`` in row-major order, a cell
     wins if it equals the maximum and no earlier cell of the same window has
-    won (``taken``), which gives PyTorch's tie rule: the first maximum gets all.
+    won (``free`` is still True), which gives PyTorch's tie rule: the first maximum gets all.
 
     Parameters
     ----------
@@ -117,14 +117,19 @@ def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kern
     Ho, Wo = y.shape[2:]
     xp = pad2d(x, (ph, pw), value=-np.inf)
     dxp = np.zeros(xp.shape, dtype=grad_out.dtype)
-    taken = np.zeros(y.shape, dtype=bool)
+    overlapping = sh < kh or sw < kw
+    free = np.ones(y.shape, dtype=bool)          # windows whose winner is still to be found
+    wins = np.empty(y.shape, dtype=bool)
     for p in range(kh):
         for q in range(kw):
             cell = _offset_slice(p, q, (sh, sw), Ho, Wo)
-            wins = xp[cell] == y
-            wins &= ~taken
-            taken |= wins
-            dxp[cell] += grad_out * wins
+            np.equal(xp[cell], y, out=wins)      # this cell holds the maximum ...
+            wins &= free                         # ... and no earlier cell of its window did
+            free ^= wins
+            if overlapping:                      # a cell may belong to several windows: add up
+                dxp[cell] += grad_out * wins
+            else:                                # each cell in at most one window: write directly
+                np.multiply(grad_out, wins, out=dxp[cell])
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
