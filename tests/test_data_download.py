@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from nnedu.cli import main
-from nnedu.data import MNIST, DataIntegrityError, DownloadError, download, load_mnist
+from nnedu.data import (FASHION_MNIST, MNIST, DataIntegrityError, DownloadError, download, load_fashion_mnist,
+                        load_mnist)
 from nnedu.data.download import download_file, fetch, mirrors_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +34,13 @@ def _files():
 
 
 GOOD, CORRUPT, TRUNCATED_GZ = _files()
+SHARED_FASHION = ROOT.parent / "shared" / "data" / "fashion-mnist"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     """Routes: /good/F, /corrupt/F (wrong payload), /truncgz/F (complete transfer of a cut gzip),
-    /cut/F (announces the full length, sends half, hangs up), /missing/F (404), /junk/F (HTML page)."""
+    /cut/F (announces the full length, sends half, hangs up), /missing/F (404), /junk/F (HTML page),
+    /fashion/F (Fashion-MNIST from ../shared/data/fashion-mnist)."""
 
     requests: list = []
 
@@ -47,6 +50,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         Handler.requests.append(self.path)
         _, route, name = self.path.split("/", 2)
+        if route == "fashion" and (SHARED_FASHION / name).is_file():
+            body = (SHARED_FASHION / name).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if name not in GOOD or route == "missing":
             self.send_error(404)
             return
@@ -205,6 +215,23 @@ def test_cli_download_failure_exit_code(server, tmp_path, capsys):
     assert code == 1
     assert "transfer interrupted" in capsys.readouterr().err
     assert leftovers(tmp_path / "mnist") == []
+
+
+@pytest.mark.skipif(not SHARED_FASHION.is_dir(), reason="../shared/data/fashion-mnist is not present")
+def test_fashion_mnist_download_into_its_folder(server, tmp_path, capsys):
+    code = main(["data", "download", "fashion-mnist", "--data-dir", str(tmp_path), "--mirror", server + "/fashion/",
+                 "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    assert leftovers(tmp_path) == ["fashion-mnist"] + sorted(f.filename for f in FASHION_MNIST.files)
+    images, labels = load_fashion_mnist("train", data_dir=tmp_path, download=False)
+    assert images.shape == (60000, 28, 28) and np.bincount(labels).tolist() == [6000] * 10
+
+
+def test_mirror_dataset_placeholder(monkeypatch):
+    monkeypatch.setenv("NNEDU_MIRRORS", "http://class.local/{dataset} http://other/x/")
+    assert mirrors_for(MNIST) == ["http://class.local/mnist/", "http://other/x/"]
+    assert mirrors_for(FASHION_MNIST) == ["http://class.local/fashion-mnist/", "http://other/x/"]
+    assert mirrors_for(MNIST, ["http://a/{dataset}/"]) == ["http://a/mnist/"]
 
 
 def test_registry_mirrors_and_official_hashes():

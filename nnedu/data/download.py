@@ -10,7 +10,8 @@ temporary file, and the next mirror is tried.
 The mirror list comes from the data set registry
 (:mod:`nnedu.data.checksums`); the ``mirrors=`` argument or the environment
 variable ``NNEDU_MIRRORS`` (base URLs separated by spaces, e.g. a classroom
-server) replaces it.
+server; ``{dataset}`` in a URL stands for ``mnist`` or ``fashion-mnist``)
+replaces it.
 """
 from __future__ import annotations
 
@@ -41,10 +42,15 @@ class DownloadError(RuntimeError):
 
 
 def mirrors_for(dataset: Dataset, mirrors: Sequence[str] | None = None) -> list[str]:
-    """The base URLs to try for ``dataset``: ``mirrors``, else ``$NNEDU_MIRRORS``, else the registry's."""
+    """The base URLs to try for ``dataset``: ``mirrors``, else ``$NNEDU_MIRRORS``, else the registry's.
+
+    ``{dataset}`` in a URL becomes the data set's name, so that one setting serves
+    both data sets, e.g. ``NNEDU_MIRRORS="http://classroom.local/{dataset}/"``.
+    """
     if mirrors is None:
         env = os.environ.get(MIRRORS_ENV_VAR, "").split()
         mirrors = env or dataset.mirrors
+    mirrors = [m.replace("{dataset}", dataset.name) for m in mirrors]
     return [m if m.endswith("/") else m + "/" for m in mirrors]
 
 
