@@ -60,6 +60,16 @@ def test_no_seed_uses_global_generator_reset_by_manual_seed():
     np.testing.assert_array_equal(first, again)
 
 
+def test_manual_seed_after_building_the_loader_takes_effect():
+    x, y = make(100)
+    loader = DataLoader(x, y, 10)
+    nnedu.manual_seed(11)
+    first = np.concatenate([yb for _, yb in loader])
+    nnedu.manual_seed(11)
+    again = np.concatenate([yb for _, yb in loader])
+    np.testing.assert_array_equal(first, again)
+
+
 def test_generator_seed_is_used_as_is():
     x, y = make(30)
     g1, g2 = np.random.default_rng(5), np.random.default_rng(5)

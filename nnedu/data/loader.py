@@ -28,7 +28,7 @@ class DataLoader:
         New random order each epoch (True) or the stored order (False).
     seed : int or numpy.random.Generator, optional
         Source of the permutations; None uses nnedu's global generator
-        (reset by :func:`nnedu.manual_seed`).
+        (reset by :func:`nnedu.manual_seed`), looked up at the start of every epoch.
     drop_last : bool
         Drop the last batch if it has fewer than ``batch_size`` samples.
 
@@ -50,7 +50,9 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self.rng = get_rng(seed)
+        # A seed makes a private generator now; None reads nnedu's global one at every epoch,
+        # so that nnedu.manual_seed() called after building the loader still takes effect.
+        self.rng = get_rng(seed) if seed is not None else None
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
@@ -59,7 +61,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         n = len(self.labels)
-        order = self.rng.permutation(n) if self.shuffle else None
+        order = (self.rng or get_rng(None)).permutation(n) if self.shuffle else None
         for b in range(len(self)):
             start, stop = b * self.batch_size, min((b + 1) * self.batch_size, n)
             if order is None:
