@@ -87,7 +87,7 @@ def test_draw_runs_draws_contours_paths_and_losses():
     fig = draw_runs("beale", runs)
     ax, ax_loss = fig.axes
     assert len(ax_loss.lines) == 2
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in ax_loss.get_legend().get_texts()]
     assert any(lbl.startswith("SGD") for lbl in labels) and any(lbl.startswith("Adam") for lbl in labels)
     assert ax.get_xlim() == landscapes.get_landscape("beale").xlim
 

@@ -158,9 +158,9 @@ def draw_runs(function: str, runs: Sequence[Run], title: str | None = None):
     X, Y, Z = fn.grid(160)
     shifted = Z - f_min
     if fn.log_contours:  # steep walls, flat floor: log-spaced levels show both
-        levels = np.geomspace(max(float(np.percentile(shifted, 0.5)), 1e-3), float(np.percentile(shifted, 99)), 25)
+        levels = np.geomspace(max(float(np.percentile(shifted, 1)), 1e-2), float(np.percentile(shifted, 90)), 18)
     else:
-        levels = np.linspace(0.0, float(np.percentile(shifted, 95)), 25)[1:]
+        levels = np.linspace(0.0, float(np.percentile(shifted, 95)), 21)[1:]
     ax.contour(X, Y, shifted, levels=levels, cmap="viridis", linewidths=0.7)
     for xy in fn.minima:
         ax.plot(*xy, marker="*", color="gold", markersize=14, markeredgecolor="k", zorder=5)
@@ -175,18 +175,19 @@ def draw_runs(function: str, runs: Sequence[Run], title: str | None = None):
         y = np.maximum(run.losses - f_min, 1e-16)
         ax_loss.plot(steps, y, color=color, linewidth=1.8 if bold else 1.1, label=label)
     if runs:
-        ax.plot(*runs[0].trajectory[0], "ks", markersize=6, label="start")
+        ax.plot(*runs[0].trajectory[0], "ks", markersize=6)
     ax.set_xlim(fn.xlim)
     ax.set_ylim(fn.ylim)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title(title or fn.title, fontsize=10)
-    ax.legend(fontsize=7, loc="best")
     ax_loss.set_xlabel("step")
     ax_loss.set_yscale("log")
     ax_loss.set_ylabel("f(θ) − f*  (log scale)")
     ax_loss.grid(alpha=0.3)
     ax_loss.set_title("loss per step", fontsize=10)
+    if runs:
+        ax_loss.legend(fontsize=7, loc="best")
     return fig
 
 
