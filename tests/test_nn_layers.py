@@ -327,3 +327,17 @@ def test_bad_constructor_arguments():
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="BatchNorm2d: num_features must be positive, got 0"):
         nn.BatchNorm2d(0)
+
+
+def test_linear_can_skip_the_input_gradient():
+    layer = nn.Linear(4, 3, rng=0)
+    x, G = np.ones((2, 4), np.float32), np.ones((2, 3), np.float32)
+    layer(x)
+    dx = layer.backward(G)
+    grads = [p.grad.copy() for p in layer.parameters()]
+    layer.zero_grad()
+    layer.needs_input_grad = False
+    layer(x)
+    assert layer.backward(G) is None and dx.shape == (2, 4)
+    for g, p in zip(grads, layer.parameters()):
+        np.testing.assert_array_equal(p.grad, g)

@@ -38,6 +38,13 @@ class Linear(Module):
         Weight initialisation (He for ReLU networks, the default).
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (the global generator if omitted).
+
+    Attributes
+    ----------
+    needs_input_grad : bool
+        If False, ``backward`` skips ``dL/dX = G W^T`` and returns None: for the
+        first layer of a network, whose input is the data (PyTorch skips it too,
+        for inputs that do not require a gradient). True by default.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -46,6 +53,7 @@ class Linear(Module):
         if in_features <= 0 or out_features <= 0:
             raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
         self.in_features, self.out_features = in_features, out_features
+        self.needs_input_grad = True
         self.weight = Parameter(init_weight((in_features, out_features), in_features, out_features, init, rng))
         self.bias = Parameter(np.zeros(out_features, dtype=get_default_dtype())) if bias else None
 
@@ -63,12 +71,14 @@ class Linear(Module):
             y += self.bias.data.astype(x.dtype, copy=False)
         return y
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._cached()
         G = check_grad_shape("Linear", grad_out, (x.shape[0], self.out_features)).astype(x.dtype, copy=False)
         self.weight.grad += x.T @ G
         if self.bias is not None:
             self.bias.grad += G.sum(axis=0)
+        if not self.needs_input_grad:
+            return None
         return G @ self.weight.data.astype(x.dtype, copy=False).T
 
     def extra_repr(self) -> str:

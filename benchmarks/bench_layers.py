@@ -1,0 +1,171 @@
+"""Layer speed: nnedu vs PyTorch CPU for Linear, activations, BatchNorm1d, CrossEntropyLoss and an MLP train step.
+
+Run from the repository root (PyTorch is needed for the comparison)::
+
+    nice python benchmarks/bench_layers.py --threads 2
+
+``--threads`` sets the thread count of both NumPy's BLAS and PyTorch (the
+environment variables must be set before NumPy is imported, which this script
+does). Every row times forward + backward (the train steps also the SGD
+update) in float32 with batch ``--batch``: the wall-clock median of
+``--steps`` runs after ``--warmup`` runs. The last column compares CPU time
+(summed over threads), which is steadier when other processes share the cores.
+Convolution and pooling rows: ``benchmarks/bench_conv.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _parse() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="threads for BLAS and PyTorch (default: all cores)")
+    ap.add_argument("--steps", type=int, default=100, help="timed repetitions (median reported, >= 50)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed repetitions first")
+    ap.add_argument("--batch", type=int, default=128)
+    return ap.parse_args()
+
+
+ARGS = _parse() if __name__ == "__main__" else None
+if ARGS is not None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(ARGS.threads)
+
+import time  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nnedu import nn  # noqa: E402
+from nnedu.optim import SGD  # noqa: E402
+
+MLP_SIZES = (784, 256, 128, 10)
+
+
+def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    for _ in range(steps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return float(np.median(wall)), float(np.median(cpu))
+
+
+# -- one layer: forward + backward -------------------------------------------------------------------
+def layer_steps(torch, ours: nn.Module, theirs, x: np.ndarray) -> tuple[Callable, Callable]:
+    """Forward + backward of a layer in both libraries, with the same input and upstream gradient."""
+    G = np.random.default_rng(1).standard_normal(ours(x).shape).astype(np.float32)
+    xt, Gt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(G)
+
+    def ours_step() -> None:
+        ours(x)
+        ours.backward(G)
+
+    def theirs_step() -> None:
+        theirs(xt).backward(Gt)
+    return ours_step, theirs_step
+
+
+def loss_steps(torch, logits: np.ndarray, labels: np.ndarray) -> tuple[Callable, Callable]:
+    ours, theirs = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    zt, yt = torch.from_numpy(logits).requires_grad_(True), torch.from_numpy(labels)
+
+    def ours_step() -> None:
+        ours(logits, labels)
+        ours.backward()
+
+    def theirs_step() -> None:
+        theirs(zt, yt).backward()
+    return ours_step, theirs_step
+
+
+# -- a whole network: forward + backward + SGD update --------------------------------------------------
+def mlp_nnedu(batchnorm: bool, input_grad: bool) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (d, m) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        layers.append(nn.Linear(d, m, rng=i))
+        if i < len(MLP_SIZES) - 2:
+            layers += [nn.BatchNorm1d(m)] if batchnorm else []
+            layers.append(nn.ReLU())
+    layers[0].needs_input_grad = input_grad
+    return nn.Sequential(*layers)
+
+
+def mlp_torch(torch, batchnorm: bool):
+    layers = []
+    for i, (d, m) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        layers.append(torch.nn.Linear(d, m))
+        if i < len(MLP_SIZES) - 2:
+            layers += [torch.nn.BatchNorm1d(m)] if batchnorm else []
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def train_steps(torch, batchnorm: bool, input_grad: bool, x: np.ndarray, y: np.ndarray
+                ) -> tuple[Callable, Callable]:
+    model, criterion = mlp_nnedu(batchnorm, input_grad), nn.CrossEntropyLoss()
+    opt = SGD(model.parameters(), lr=0.01)
+    ref, ref_criterion = mlp_torch(torch, batchnorm), torch.nn.CrossEntropyLoss()
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.01)
+    xt, yt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(y)
+
+    def ours_step() -> None:
+        opt.zero_grad()
+        criterion(model(x), y)
+        model.backward(criterion.backward())
+        opt.step()
+
+    def theirs_step() -> None:
+        ref_opt.zero_grad()
+        ref_criterion(ref(xt), yt).backward()
+        ref_opt.step()
+    return ours_step, theirs_step
+
+
+def rows(torch, batch: int) -> list[tuple[str, Callable, Callable]]:
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((batch, 256)).astype(np.float32)
+    x = rng.random((batch, 784), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    tnn = torch.nn
+    table = [
+        ("Linear(784, 256)", *layer_steps(torch, nn.Linear(784, 256, rng=0), tnn.Linear(784, 256), x)),
+        ("ReLU (N, 256)", *layer_steps(torch, nn.ReLU(), tnn.ReLU(), h)),
+        ("Sigmoid (N, 256)", *layer_steps(torch, nn.Sigmoid(), tnn.Sigmoid(), h)),
+        ("Tanh (N, 256)", *layer_steps(torch, nn.Tanh(), tnn.Tanh(), h)),
+        ("BatchNorm1d(256), train mode", *layer_steps(torch, nn.BatchNorm1d(256), tnn.BatchNorm1d(256), h)),
+        ("CrossEntropyLoss (N, 10)", *loss_steps(torch, h[:, :10].copy(), y)),
+    ]
+    for label, bn, input_grad in (("MLP 784-256-128-10 train step", False, False),
+                                  ("  same, first layer also computes dL/dx", False, True),
+                                  ("MLP with BatchNorm1d train step", True, False)):
+        table.append((label, *train_steps(torch, bn, input_grad, x, y)))
+    return table
+
+
+def main() -> None:
+    args = ARGS
+    try:
+        import torch
+    except ImportError:
+        sys.exit("bench_layers.py compares with PyTorch, which is not installed")
+    torch.set_num_threads(args.threads)
+    print(f"numpy {np.__version__}, torch {torch.__version__} CPU, threads {args.threads}, batch {args.batch}, "
+          f"float32, median of {args.steps} after {args.warmup} warm-up; forward + backward per row")
+    print(f"\n{'':<42s} {'nnedu ms':>9s} {'torch ms':>9s} {'ratio':>7s} {'CPU-time ratio':>15s}")
+    for name, ours_step, theirs_step in rows(torch, args.batch):
+        ours, ours_cpu = median_time(ours_step, args.steps, args.warmup)
+        ref, ref_cpu = median_time(theirs_step, args.steps, args.warmup)
+        print(f"{name:<42s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours_cpu / ref_cpu:14.2f}x",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
