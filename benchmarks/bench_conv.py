@@ -96,26 +96,68 @@ def lenet_torch(torch):
     )
 
 
-def nnedu_train_step(model: nn.Module, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
-    criterion, opt = nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.01)
+def fwd_bwd_steps(torch, ours: nn.Module, theirs, x: np.ndarray, input_grad: bool = True
+                  ) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Forward + backward of one layer in both libraries, same input and upstream gradient."""
+    G = np.random.default_rng(1).standard_normal(ours(x).shape).astype(np.float32)
+    xt, Gt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(G)
+    if hasattr(ours, "needs_input_grad"):
+        ours.needs_input_grad = input_grad
 
-    def step() -> None:
+    def ours_step() -> None:
+        ours(x)
+        ours.backward(G)
+
+    def theirs_step() -> None:
+        theirs(xt).backward(Gt)
+    return ours_step, theirs_step
+
+
+def lenet_train_steps(torch, x: np.ndarray, y: np.ndarray, input_grad: bool = False
+                      ) -> tuple[Callable[[], None], Callable[[], None]]:
+    """One LeNet-5 train step (forward, backward, SGD update) in both libraries."""
+    model, criterion = lenet_nnedu(), nn.CrossEntropyLoss()
+    model[0].needs_input_grad = input_grad
+    opt = SGD(model.parameters(), lr=0.01)
+    ref, ref_criterion = lenet_torch(torch), torch.nn.CrossEntropyLoss()
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.01)
+    xt, yt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(y)
+
+    def ours_step() -> None:
         opt.zero_grad()
         criterion(model(x), y)
         model.backward(criterion.backward())
         opt.step()
-    return step
+
+    def theirs_step() -> None:
+        ref_opt.zero_grad()
+        ref_criterion(ref(xt), yt).backward()
+        ref_opt.step()
+    return ours_step, theirs_step
 
 
-def torch_train_step(torch, model, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
-    criterion, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+def torch_rows(torch, batch: int) -> list[tuple[str, Callable[[], None], Callable[[], None]]]:
+    """(label, nnedu step, torch step) for Conv2d, MaxPool2d and the LeNet-5 train step.
 
-    def step() -> None:
-        opt.zero_grad()
-        criterion(model(xt), yt).backward()
-        opt.step()
-    return step
+    ``benchmarks/bench_layers.py`` imports this to put these rows in its table too.
+    """
+    rng = np.random.default_rng(0)
+    tnn = torch.nn
+    table = []
+    for name, (c, f, k, p, hw) in CONV_SHAPES.items():
+        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
+        # conv1 sees the images, which need no gradient (in either library).
+        table.append((f"Conv2d({c}, {f}, {k}, padding={p}) {name}",
+                      *fwd_bwd_steps(torch, nn.Conv2d(c, f, k, padding=p, rng=0), tnn.Conv2d(c, f, k, padding=p),
+                                     x, input_grad=name != "conv1")))
+    for c, hw in ((6, 28), (16, 10)):
+        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
+        table.append((f"MaxPool2d(2) (N, {c}, {hw}, {hw})", *fwd_bwd_steps(torch, nn.MaxPool2d(2), tnn.MaxPool2d(2), x)))
+    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    table.append(("LeNet-5 train step", *lenet_train_steps(torch, x, y)))
+    table.append(("  same, conv1 also computes dL/dx", *lenet_train_steps(torch, x, y, input_grad=True)))
+    return table
 
 
 def naive_vs_im2col(batch: int, steps: int, warmup: int) -> list[tuple[str, float, float]]:
@@ -137,51 +179,6 @@ def naive_vs_im2col(batch: int, steps: int, warmup: int) -> list[tuple[str, floa
     return rows
 
 
-def versus_torch(torch, batch: int, steps: int, warmup: int) -> list[tuple[str, float, float]]:
-    """Rows (name, nnedu seconds, torch seconds): layers forward+backward, LeNet-5 train step."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for name, (c, f, k, p, hw) in CONV_SHAPES.items():
-        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
-        ours, ref = nn.Conv2d(c, f, k, padding=p, rng=0), torch.nn.Conv2d(c, f, k, padding=p)
-        G = rng.standard_normal(ours(x).shape).astype(np.float32)
-        xt, Gt = torch.from_numpy(x).requires_grad_(name != "conv1"), torch.from_numpy(G)
-        ours.needs_input_grad = name != "conv1"          # images need no gradient, in both libraries
-
-        def ours_step():
-            ours(x)
-            ours.backward(G)
-
-        def ref_step():
-            ref(xt).backward(Gt)
-        rows.append((f"Conv2d {name} fwd+bwd", median_time(ours_step, steps, warmup),
-                     median_time(ref_step, steps, warmup)))
-    for hw, c in ((28, 6), (10, 16)):
-        x = rng.standard_normal((batch, c, hw, hw)).astype(np.float32)
-        ours, ref = nn.MaxPool2d(2), torch.nn.MaxPool2d(2)
-        G = rng.standard_normal(ours(x).shape).astype(np.float32)
-        xt, Gt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(G)
-
-        def ours_step():
-            ours(x)
-            ours.backward(G)
-
-        def ref_step():
-            ref(xt).backward(Gt)
-        rows.append((f"MaxPool2d(2) {(c, hw, hw)} fwd+bwd", median_time(ours_step, steps, warmup),
-                     median_time(ref_step, steps, warmup)))
-
-    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
-    y = rng.integers(0, 10, batch)
-    for label, input_grad in (("LeNet-5 train step", False), ("LeNet-5 train step, conv1 also computes dL/dx", True)):
-        model = lenet_nnedu()
-        model[0].needs_input_grad = input_grad
-        t_ours = median_time(nnedu_train_step(model, x, y), steps, warmup)
-        t_ref = median_time(torch_train_step(torch, lenet_torch(torch), x, y), steps, warmup)
-        rows.append((label, t_ours, t_ref))
-    return rows
-
-
 def main() -> None:
     args = ARGS
     print(f"numpy {np.__version__}, threads {args.threads}, batch {args.batch}, float32, "
@@ -189,7 +186,7 @@ def main() -> None:
     if not args.skip_naive:
         print(f"\n{'naive loops vs im2col':<48s} {'naive ms':>9s} {'im2col ms':>9s} {'speedup':>7s}")
         for name, slow, fast in naive_vs_im2col(args.batch, args.steps, args.warmup):
-            print(f"{name:<48s} {slow * 1e3:9.1f} {fast * 1e3:9.3f} {slow / fast:6.0f}x")
+            print(f"{name:<48s} {slow * 1e3:9.1f} {fast * 1e3:9.3f} {slow / fast:6.0f}x", flush=True)
     try:
         import torch
     except ImportError:
@@ -198,8 +195,11 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"\n{'nnedu vs PyTorch ' + torch.__version__ + ' CPU':<48s} {'nnedu ms':>9s} {'torch ms':>9s} "
           f"{'ratio':>7s} {'CPU-time ratio':>15s}")
-    for name, ours, ref in versus_torch(torch, args.batch, args.steps, args.warmup):
-        print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours.cpu / ref.cpu:14.2f}x")
+    for name, ours_step, theirs_step in torch_rows(torch, args.batch):
+        ours = median_time(ours_step, args.steps, args.warmup)
+        ref = median_time(theirs_step, args.steps, args.warmup)
+        print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours.cpu / ref.cpu:14.2f}x",
+              flush=True)
 
 
 if __name__ == "__main__":
