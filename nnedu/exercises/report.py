@@ -97,6 +97,13 @@ class CheckResult:
     def __bool__(self) -> bool:
         return self.passed
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's result: the verdict has been printed already.
+
+        (A trailing ``;`` would hide it too, but IPython ignores ``;`` when a
+        cell runs without storing history, as under nbval.)
+        """
+
 
 def format_error(err: float) -> str:
     """An error as text that does not flicker between machines: rounding-level errors become a bound."""
@@ -239,7 +246,7 @@ def _fail_text(title: str, case: Case, problem: str, case_hint: str, hint: str) 
     return "\n".join(lines)
 
 
-def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> bool:
+def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> CheckResult:
     """Print a gradient-check result in a form that is stable from run to run.
 
     Parameters
@@ -254,11 +261,12 @@ def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> bool:
 
     Returns
     -------
-    bool
-        Whether ``err < expected``.
+    CheckResult
+        Truthy when ``err < expected``.
     """
-    ok = err < expected
+    ok = bool(err < expected)
     shown = f"< {expected:.0e}" if ok else f"= {err:.1e}"
     verdict = "PASS" if ok else "FAIL (a correct float64 backward gives ~1e-10; 1e-2 or more is a bug)"
-    print(f"{name:<28s} max relative error {shown}  {verdict}")
-    return ok
+    message = f"{name:<28s} max relative error {shown}  {verdict}"
+    print(message)
+    return CheckResult(ok, "pass" if ok else "fail", message, {"gradcheck": float(err)})
