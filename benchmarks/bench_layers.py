@@ -10,7 +10,8 @@ does). Every row times forward + backward (the train steps also the SGD
 update) in float32 with batch ``--batch``: the wall-clock median of
 ``--steps`` runs after ``--warmup`` runs. The last column compares CPU time
 (summed over threads), which is steadier when other processes share the cores.
-Convolution and pooling rows: ``benchmarks/bench_conv.py``.
+The convolution, pooling and LeNet-5 rows come from ``benchmarks/bench_conv.py``
+(which also times naive vs im2col convolution); ``--no-conv`` leaves them out.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--steps", type=int, default=100, help="timed repetitions (median reported, >= 50)")
     ap.add_argument("--warmup", type=int, default=20, help="untimed repetitions first")
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--no-conv", action="store_true", help="leave out the Conv2d/MaxPool2d/LeNet-5 rows")
     return ap.parse_args()
 
 
@@ -129,7 +131,8 @@ def train_steps(torch, batchnorm: bool, input_grad: bool, x: np.ndarray, y: np.n
     return ours_step, theirs_step
 
 
-def rows(torch, batch: int) -> list[tuple[str, Callable, Callable]]:
+def rows(torch, batch: int, conv: bool = True) -> list[tuple[str, Callable, Callable]]:
+    """(label, nnedu step, torch step) for every row of the table."""
     rng = np.random.default_rng(0)
     h = rng.standard_normal((batch, 256)).astype(np.float32)
     x = rng.random((batch, 784), dtype=np.float32)
@@ -147,6 +150,9 @@ def rows(torch, batch: int) -> list[tuple[str, Callable, Callable]]:
                                   ("  same, first layer also computes dL/dx", False, True),
                                   ("MLP with BatchNorm1d train step", True, False)):
         table.append((label, *train_steps(torch, bn, input_grad, x, y)))
+    if conv:
+        from bench_conv import torch_rows     # benchmarks/ is on sys.path when this script runs
+        table += torch_rows(torch, batch)
     return table
 
 
@@ -160,7 +166,7 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__} CPU, threads {args.threads}, batch {args.batch}, "
           f"float32, median of {args.steps} after {args.warmup} warm-up; forward + backward per row")
     print(f"\n{'':<42s} {'nnedu ms':>9s} {'torch ms':>9s} {'ratio':>7s} {'CPU-time ratio':>15s}")
-    for name, ours_step, theirs_step in rows(torch, args.batch):
+    for name, ours_step, theirs_step in rows(torch, args.batch, conv=not args.no_conv):
         ours, ours_cpu = median_time(ours_step, args.steps, args.warmup)
         ref, ref_cpu = median_time(theirs_step, args.steps, args.warmup)
         print(f"{name:<42s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours_cpu / ref_cpu:14.2f}x",
