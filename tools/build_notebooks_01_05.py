@@ -559,7 +559,7 @@ where the sum on the right lies in $[1, C]$ and its log is harmless. This is wha
 show_source(log_softmax)
 """),
         md(r"""
-The figure makes the failure concrete. Take logits $z = s\cdot(1, 0.5, -1)$ with the true class being the *last* one, so the loss grows like $2s$ as the network becomes more confidently wrong. The naive loss $-\log(\text{softmax\_naive}(z)_y)$ becomes `inf` or `nan` (missing points) long before the stable one has any trouble:
+The figure makes the failure concrete. Take logits $z = s\cdot(1, 0.5, -1)$ with the true class being the *last* one, so the loss grows like $2s$ as the network becomes more confidently wrong. The naive loss $-\log(\text{softmax\_naive}(z)_y)$ becomes `inf` or `nan` (red crosses) long before the stable one has any trouble:
 """),
         code(r"""
 u = np.array([[1.0, 0.5, -1.0]])
@@ -1548,9 +1548,9 @@ def draw(ax, values, title, windows=None, k=2, fmt="{:.0f}", cmap="Greys", vmax=
 tiles = [(0, 0), (0, 2), (2, 0), (2, 2)]
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.8))
 draw(axes[0], x[0, 0], "input x, 2x2 windows\n(G = 1, 2, 3, 4 per window)", tiles)
-draw(axes[1], dx_max, "max pool: dL/dx\nall of G to each window's max", tiles, cmap="Reds")
+draw(axes[1], dx_max, "max pool: dL/dx, all of G to the max\n(red window: a tie, the first 3 wins)", tiles, cmap="Reds")
 draw(axes[2], dx_avg, "avg pool: dL/dx\nG/4 to every cell", tiles, fmt="{:.2f}", cmap="Reds")
-draw(axes[3], dx_overlap, "3x3 max pool, stride 1, G = 1:\nthe 9 wins 4 windows, the 8 wins 5", cmap="Reds")
+draw(axes[3], dx_overlap, "x5: 3x3 max pool, stride 1, G = 1:\neach cell collects 1 per window it wins", cmap="Reds")
 fig.tight_layout()
 plt.show()
 """),
@@ -1607,13 +1607,14 @@ Without padding, every $k\times k$ convolution shrinks the image by $k - 1$ pixe
 ones = np.ones((1, 1, 28, 28))
 coverage = {p: col2im(im2col(ones, 5, 1, p), ones.shape, 5, 1, p)[0, 0] for p in (0, 2)}
 
-fig = plt.figure(figsize=(13, 3.9))
+fig = plt.figure(figsize=(14, 4.2))
 grid = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.25])
 for k, p in enumerate((0, 2)):
     ax = fig.add_subplot(grid[0, k])
     im = ax.imshow(coverage[p], cmap="magma", vmin=0, vmax=25)
-    ax.set_title(f"5x5 conv on 28x28, padding {p}:\noutput {conv_output_size(28, 5, 1, p)}x{conv_output_size(28, 5, 1, p)}; "
-                 f"corner pixel in {coverage[p][0, 0]:.0f} window(s)", fontsize=10)
+    Ho = conv_output_size(28, 5, 1, p)
+    ax.set_title(f"5x5 conv, padding {p}: output {Ho}x{Ho}\ncorner pixel in {coverage[p][0, 0]:.0f} window(s)",
+                 fontsize=10)
     ax.set_xticks([]); ax.set_yticks([])
 fig.colorbar(im, ax=fig.axes[:2], shrink=0.8, label="windows containing the pixel")
 
@@ -1627,7 +1628,7 @@ ax.plot(range(14), [28] * 14, "k--", label="any k, 'same' padding")
 ax.set_xlabel("number of stacked convolutions")
 ax.set_ylabel("image size H = W")
 ax.set_title("without padding the image shrinks away", fontsize=10)
-ax.legend(fontsize=9)
+ax.legend(fontsize=9, loc="center right")
 plt.show()
 """),
         md(r"""
@@ -1661,15 +1662,17 @@ fig.tight_layout()
 plt.show()
 """),
         md(r"""
-A small experiment on shift tolerance: move the digit one pixel to the right and count how many numbers stay the same.
+A small experiment on shift tolerance: move 200 digits one pixel to the right and measure how much each representation changes, $\|a - b\| / \|a\|$. Pooling does not make a network shift-invariant, but each pooling stage makes it less sensitive:
 """),
         code(r"""
-shifted = np.roll(digit, 1, axis=3)
-same_pixels = np.mean(np.isclose(digit, shifted))
-pooled, pooled_shifted = nn.MaxPool2d(2)(digit), nn.MaxPool2d(2)(shifted)
-same_pooled = np.mean(np.isclose(pooled, pooled_shifted))
-print(f"unchanged after a 1-pixel shift: {same_pixels:.0%} of the pixels, {same_pooled:.0%} of the 2x2 max-pooled values")
-print("(most pixels are black background, which stays black in both)")
+batch = images[:200].astype(np.float64)
+shifted = np.roll(batch, 1, axis=3)
+pool = nn.MaxPool2d(2)
+stages = {"pixels (28x28)": (batch, shifted),
+          "after one 2x2 max pool (14x14)": (pool(batch), pool(shifted)),
+          "after two 2x2 max pools (7x7)": (pool(pool(batch)), pool(pool(shifted)))}
+for name, (a, b) in stages.items():
+    print(f"{name:<32s} relative change {np.linalg.norm(a - b) / np.linalg.norm(a):.0%}")
 """),
         md(r"""
 ## 5. Exercises
