@@ -221,8 +221,9 @@ def test_conv2d_backward_wrong_grad_shape():
     (dict(stride=0), "stride >= 1"),
     (dict(padding=-1), "padding >= 0"),
     (dict(kernel_size=(3, 3, 3)), "kernel_size must be an int or a pair"),
+    (dict(out_channels=0), r"channel counts must be positive, got \(1, 0\)"),
 ])
 def test_conv2d_bad_constructor_arguments(kwargs, match):
-    args = dict(kernel_size=3) | kwargs
+    args = dict(in_channels=1, out_channels=2, kernel_size=3) | kwargs
     with pytest.raises(ValueError, match=match):
-        nn.Conv2d(1, 2, **args)
+        nn.Conv2d(**args)
