@@ -1088,7 +1088,7 @@ check_batchnorm_backward(batchnorm_backward_exercise);
 def nb04() -> None:
     cells = [
         md(r"""
-# 04 · Convolution: the naive loops, im2col, and why one is hundreds of times faster
+# 04 · Convolution: the naive loops, im2col, and why one is a thousand times faster
 
 **What you will learn**
 
@@ -1349,7 +1349,7 @@ for ax in axes:
 fig.tight_layout();
 """),
         md(r"""
-Both do the same arithmetic, $2\,N F C k_h k_w H_o W_o$ floating-point operations. The naive version pays Python's interpreter overhead (a few microseconds) for every one of its $N F H_o W_o$ tiny dot products; im2col pays it a handful of times and hands the work to an optimised matrix multiplication. That is why the speedup is two to three orders of magnitude, and why `benchmarks/` compares the two on LeNet-5's shapes.
+Both do the same arithmetic, $2\,N F C k_h k_w H_o W_o$ floating-point operations. The naive version pays Python's interpreter overhead (a few microseconds) for every one of its $N F H_o W_o$ tiny dot products; im2col pays it a handful of times and hands the work to an optimised matrix multiplication. That is why the speedup is in the hundreds to thousands, and why `benchmarks/` compares the two on LeNet-5's shapes.
 
 ## 7. Filters and feature maps of a real image
 
@@ -1423,7 +1423,7 @@ check_conv2d_naive(conv2d_naive_exercise);
 ## Summary
 
 - $y[n,f,i,j] = b[f] + \sum_{c,p,q} w[f,c,p,q]\, xp[n,c,i s_h+p, j s_w+q]$, with $H_o = \lfloor (H + 2p_h - k_h)/s_h \rfloor + 1$.
-- im2col copies every window into a column so that the convolution becomes $y[n] = w_{\text{mat}}\,\text{col}[n] + b$: one matrix product, hundreds of times faster than Python loops, at the price of a patch matrix about $k_h k_w$ times the size of the input.
+- im2col copies every window into a column so that the convolution becomes $y[n] = w_{\text{mat}}\,\text{col}[n] + b$: one matrix product, hundreds to thousands of times faster than Python loops, at the price of a patch matrix about $k_h k_w$ times the size of the input.
 - col2im is the adjoint of im2col, not its inverse: copies forward are sums backward, so overlapping windows accumulate gradients.
 - The backward pass of a convolution is the backward pass of a linear layer applied to the patch matrix, followed by col2im. Both implementations are checked numerically and agree to rounding.
 - Filters are pattern detectors; their feature maps show where each pattern occurs.
