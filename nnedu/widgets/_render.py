@@ -23,7 +23,7 @@ COLORS: tuple[str, ...] = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"
 
 def new_figure(width: float, height: float) -> Figure:
     """A pyplot-free figure with an Agg canvas attached."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=80, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

@@ -226,8 +226,10 @@ class OptimizerPlayground:
         self.beta = widgets.FloatSlider(value=beta, min=0.0, max=0.999, step=0.01, description="momentum / β",
                                         readout_format=".3f", **slider())
         self.steps = widgets.IntSlider(value=steps, min=10, max=500, step=10, description="steps", **slider())
-        self.add_button = widgets.Button(description="add to comparison", icon="plus")
-        self.clear_button = widgets.Button(description="clear comparison", icon="trash")
+        self.add_button = widgets.Button(description="add to comparison", icon="plus",
+                                         layout=widgets.Layout(width="auto"))
+        self.clear_button = widgets.Button(description="clear comparison", icon="trash",
+                                           layout=widgets.Layout(width="auto"))
         self.status = widgets.HTML()
         self.output = widgets.Output()
         self.output.add_class("nnedu-playground-output")

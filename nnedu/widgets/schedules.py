@@ -188,8 +188,9 @@ class SchedulerExplorer:
                                               description="eta_min", readout_format=".1e", **slider())
         self.warmup_epochs = widgets.IntSlider(value=0, min=0, max=30, description="warm-up epochs", **slider())
         self.log_y = widgets.Checkbox(value=False, description="log-scale y axis")
-        self.keep_button = widgets.Button(description="keep this curve", icon="thumb-tack")
-        self.clear_button = widgets.Button(description="clear kept", icon="trash")
+        self.keep_button = widgets.Button(description="keep this curve", icon="thumb-tack",
+                                          layout=widgets.Layout(width="auto"))
+        self.clear_button = widgets.Button(description="clear kept", icon="trash", layout=widgets.Layout(width="auto"))
         self.output = widgets.Output()
         self.output.add_class("nnedu-schedule-output")
         self.kept: dict[str, list[float]] = {}
@@ -227,7 +228,7 @@ class SchedulerExplorer:
                     warmup_epochs=min(self.warmup_epochs.value, self.epochs.value - 1))
 
     def _describe(self, s: dict[str, Any]) -> str:
-        parts = [f"{k}={s[k]}" for k in self._USES[s["kind"]]]
+        parts = [f"{k}={'auto' if s[k] is None else s[k]}" for k in self._USES[s["kind"]]]
         if s["warmup_epochs"]:
             parts.append(f"warm-up {s['warmup_epochs']}")
         return f"{s['kind']}(" + ", ".join(parts) + f"), lr={s['lr']:.2g}"

@@ -1,0 +1,222 @@
+"""End to end: notebook 06 in a real JupyterLab, driven by a real (headless) Chromium.
+
+What a student does, automated: open ``06_optimizers_schedulers.ipynb`` in
+JupyterLab, run all cells, see no errors and no "Error displaying widget",
+move the learning-rate slider of the optimizer playground with the keyboard and
+see the plot change. Screenshots go to a folder printed at the start of the
+test (``NNEDU_SCREENSHOT_DIR`` overrides it).
+
+Needs Debian's ``chromium`` package (``/usr/bin/chromium``, installed by
+``.ci/run``; never a Playwright browser download). Without it the test skips
+and says so loudly. ``NNEDU_CHROMIUM`` points to another Chromium binary.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+import warnings
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = "06_optimizers_schedulers.ipynb"
+CHROMIUM = os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+MISSING_CHROMIUM = (
+    f"\n{'!' * 78}\n!! BROWSER TEST SKIPPED: no Chromium at {CHROMIUM}.\n"
+    "!! Install Debian's package (apt-get install -y chromium) or set NNEDU_CHROMIUM.\n"
+    "!! JupyterLab + widgets were NOT tested in a browser.\n" + "!" * 78
+)
+
+# every wait below is bounded; together they stay well under three minutes
+SERVER_START_S = 60
+KERNEL_READY_MS = 60_000
+RUN_ALL_MS = 90_000
+PLOT_CHANGE_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"JupyterLab did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def screenshot_dir() -> Path:
+    base = os.environ.get("NNEDU_SCREENSHOT_DIR")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = Path(base) if base else Path(tempfile.gettempdir()) / f"nnedu-browser-{stamp}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebook 06, in quick mode."""
+    root = tmp_path_factory.mktemp("lab")
+    work = root / "notebooks"
+    work.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, work / NOTEBOOK)
+    port, token = _free_port(), uuid.uuid4().hex
+    env = dict(os.environ, NNEDU_QUICK="1",
+               JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    env.pop("MPLBACKEND", None)
+    # render every cell (no virtual scrolling), so that every output is in the page to be checked
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    log = root / "jupyterlab.log"
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
+           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=work)
+    try:
+        _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log)
+        yield dict(url=f"http://127.0.0.1:{port}", token=token, root=work, log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# JavaScript run in the page: JupyterLab's own objects (exposed by expose_app_in_browser)
+JS_KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle' && w.sessionContext.isReady;
+}"""
+JS_MODEL_ERRORS = """() => {
+  const errors = [];
+  for (const cell of window.jupyterapp.shell.currentWidget.content.model.cells) {
+    if (cell.type !== 'code') continue;
+    for (let i = 0; i < cell.outputs.length; i++) {
+      const out = cell.outputs.get(i).toJSON();
+      if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
+    }
+  }
+  return errors;
+}"""
+JS_ALL_CELLS_RAN = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  if (!k || k.status !== 'idle') return false;
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+}"""
+
+
+def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
+    if not Path(CHROMIUM).exists():
+        warnings.warn(MISSING_CHROMIUM)
+        pytest.skip(MISSING_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with capsys.disabled():
+        print(f"\n[test_browser] screenshots in {screenshot_dir}")
+    with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{jupyterlab['url']}/lab/tree/{NOTEBOOK}?token={jupyterlab['token']}",
+                      wait_until="domcontentloaded", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_READY_MS, polling=500)
+            mode = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode")
+            assert mode == "none", f"every cell must be rendered to be checked; windowingMode is {mode!r}"
+            no_news = page.get_by_role("button", name="No", exact=True)
+            if no_news.count():  # the "notified about official Jupyter news?" toast
+                no_news.first.click()
+            page.screenshot(path=str(screenshot_dir / "01_opened.png"))
+
+            # Run > Run All Cells, through JupyterLab's command registry (what the menu item calls)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(JS_ALL_CELLS_RAN, timeout=RUN_ALL_MS, polling=1000)
+            page.screenshot(path=str(screenshot_dir / "02_ran_all.png"), full_page=True)
+
+            model_errors = page.evaluate(JS_MODEL_ERRORS)
+            assert model_errors == [], f"cells raised errors: {model_errors}"
+            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+            assert errors.count() == 0, "a cell raised an error:\n" + "\n---\n".join(errors.all_inner_texts())
+            body = page.inner_text("body")
+            assert "Error displaying widget" not in body, "a widget failed to render in JupyterLab"
+            # the playground and the scheduler explorer rendered, with their plots
+            assert page.locator(".nnedu-playground-output img").count() >= 1
+            assert page.locator(".nnedu-schedule-output img").count() >= 1
+            explorer = page.locator(".nnedu-schedule-output").first
+            explorer.scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshot_dir / "03_scheduler_explorer.png"))
+
+            slider = page.locator(".nnedu-lr-slider").first
+            slider.wait_for(state="attached", timeout=30_000)
+            slider.scroll_into_view_if_needed()
+            plot = page.locator(".nnedu-playground-output img").first
+            plot.wait_for(state="visible", timeout=30_000)
+            readout_before = slider.locator(".widget-readout").inner_text()
+            src_before = plot.get_attribute("src")
+            assert src_before and src_before.startswith("data:image/png"), src_before
+            page.screenshot(path=str(screenshot_dir / "04_playground_before.png"))
+
+            handle = slider.locator(".noUi-handle").first
+            handle.focus()
+            for _ in range(4):
+                handle.press("ArrowRight")
+            page.wait_for_function(
+                """([sel, before]) => {
+                     const img = document.querySelector(sel);
+                     return img && img.getAttribute('src') !== before;
+                   }""",
+                arg=[".nnedu-playground-output img", src_before], timeout=PLOT_CHANGE_MS, polling=250)
+            # let every queued slider change finish redrawing before the last look
+            page.wait_for_function(JS_KERNEL_IDLE, timeout=PLOT_CHANGE_MS, polling=500)
+            page.wait_for_timeout(500)
+            slider.scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshot_dir / "05_playground_after.png"))
+            readout_after = slider.locator(".widget-readout").inner_text()
+            assert readout_after != readout_before, (readout_before, readout_after)
+            src_after = page.locator(".nnedu-playground-output img").first.get_attribute("src")
+            assert src_after != src_before
+            assert "Error displaying widget" not in page.inner_text("body")
+        except Exception:
+            try:
+                page.screenshot(path=str(screenshot_dir / "99_failure.png"), full_page=True)
+            finally:
+                with capsys.disabled():
+                    print(f"[test_browser] JupyterLab log: {jupyterlab['log']}\n"
+                          + jupyterlab["log"].read_text()[-2000:])
+            raise
+        finally:
+            context.close()
