@@ -309,6 +309,21 @@ Now all of them on the test functions of `nnedu.landscapes`, each with a learnin
   point at the origin and only slowly escapes; the tiny $y$-gradient grows exponentially. The adaptive
   methods magnify that tiny gradient and escape at once.
 """),
+    md(r"""
+The test functions' gradients are derived by hand (in `nnedu/landscapes.py`), so, as always, we check
+them against central differences before trusting any picture drawn from them:
+"""),
+    code(r"""
+from nnedu.checking import numerical_gradient, rel_error
+
+for name, land in landscapes.LANDSCAPES.items():
+    worst = 0.0
+    for point in np.random.default_rng(1).uniform(-1.5, 1.5, size=(5, 2)):
+        num = numerical_gradient(lambda: land.value(point), point)
+        worst = max(worst, rel_error(land.gradient(point), num))
+    print(f"{name:10s} hand-derived gradient vs central differences at 5 points: "
+          f"{'< 1e-8' if worst < 1e-8 else f'{worst:.1e}'}")
+"""),
     code(r"""
 SETTINGS = {
     "quadratic": [("SGD", 0.03), ("Momentum", 0.01), ("Nesterov", 0.01), ("AdaGrad", 0.5),
@@ -332,8 +347,10 @@ for name, row in final.items():
     print(f"{name:10s}" + "".join(f"{row[opt]:10.1e}" for opt, _ in SETTINGS["quadratic"]))
 """),
     md(r"""
-No optimizer wins everywhere; each row has a different champion, and every one of them depends on
-its learning rate. Which is why you should now play.
+No optimizer wins everywhere. At these settings Nesterov is best in the valley and on Rosenbrock,
+yet plain SGD, once it has left the saddle, lands exactly on a minimum, and the adaptive methods,
+so quick to leave the saddle, creep along Rosenbrock's flat valley floor. And every entry of the table
+depends on its learning rate. Which is why you should now play.
 
 ## 6 · The optimizer playground
 
@@ -658,6 +675,24 @@ criterion = CrossEntropyLoss()
 logits0 = model(data.x_test[:1000])
 print(f"\ninitial logits: std {logits0.std():.2f};  initial loss on 1,000 test digits: "
       f"{criterion(logits0, data.y_test[:1000]):.3f}   (log 10 = {np.log(10):.3f})")
+"""),
+    md(r"""
+**Is backpropagation through the whole network right?** Each layer was gradient-checked in its own
+notebook; `nnedu.gradcheck` now checks the whole chain at once: every parameter gradient of a small MLP
+(the same code, smaller sizes, in float64) against central differences of $L = \sum Y \odot G$ for a
+random $G$.
+"""),
+    code(r"""
+from nnedu.exercises.report import gradcheck_report
+
+old_dtype = nnedu.get_default_dtype()
+nnedu.set_default_dtype(np.float64)
+try:
+    small = MLP(sizes=(12, 8, 6, 10), rng=0)
+    x_small = np.random.default_rng(0).standard_normal((5, 12))
+    gradcheck_report("MLP(12, 8, 6, 10)", nnedu.gradcheck(small, x_small));
+finally:
+    nnedu.set_default_dtype(old_dtype)
 """),
     md(r"""
 ## 3 · Training with the default recipe
