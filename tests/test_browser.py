@@ -93,7 +93,8 @@ def jupyterlab(tmp_path_factory):
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = root / "jupyterlab.log"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={work}", "--ServerApp.port_retries=0",
+           f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={work}",
+           "--ServerApp.port_retries=0",
            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     with open(log, "w") as fh:

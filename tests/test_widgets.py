@@ -244,3 +244,20 @@ def test_dashboard_trains_with_slider_values_and_keeps_earlier_runs():
     assert len(fig.axes[0].lines) == 2 and len(fig.axes[1].lines) == 2
     dash.clear_button.click()
     assert dash.runs == []
+
+
+def test_a_diverging_run_is_kept_and_explained_not_raised(monkeypatch):
+    import nnedu.widgets.dashboard as dashboard_module
+    from nnedu.train import History, TrainingDivergedError
+
+    def exploding_fit(*args, **kwargs):
+        h = History(step_loss=[2.3, 40.0])
+        raise TrainingDivergedError("the loss became inf at step 3 of epoch 1 (lr 5)\nwhat to try: ...", 1, 3, 5.0, h)
+
+    monkeypatch.setattr(dashboard_module, "fit", exploding_fit)
+    run = train_run(lr=5.0, momentum=0.9, epochs=1, hidden=16, n_train=200, n_val=100)
+    assert run.diverged == "the loss became inf at step 3 of epoch 1 (lr 5)"
+    assert run.history.step_loss == [2.3, 40.0] and run.final_val_acc is None
+    dash = TrainingDashboard(n_train=200, n_val=100, epochs=1, hidden=16)
+    dash.train()
+    assert "diverged" in dash.status.value and len(dash.runs) == 1 and not dash.train_button.disabled
