@@ -971,10 +971,10 @@ from nnedu.optim import SGD
 
 nnedu.set_default_dtype(np.float32)
 X_train, y_train = load_mnist("train", normalize=True)
-X_train, y_train = stratified_subset(X_train, y_train, pick(full=20000, quick=3000), seed=0)
+X_train, y_train = stratified_subset(X_train, y_train, pick(full=20000, quick=2000), seed=0)
 X_test, y_test = load_mnist("test", normalize=True)
 X_test, y_test = stratified_subset(X_test, y_test, 1000, seed=0)
-steps, every = pick(full=1500, quick=100), pick(full=50, quick=20)
+steps, every = pick(full=1500, quick=60), pick(full=50, quick=20)
 
 
 def sigmoid_input(model, x):
