@@ -1735,7 +1735,7 @@ check_avgpool_backward(avgpool_backward);
 ## More exercises
 
 1. Vectorise `maxpool_backward` for non-overlapping windows ($s = k$, $H$ and $W$ divisible by $k$): reshape $x$ to $(N, C, H/k, k, W/k, k)$, build the mask of maxima, multiply by $G$ broadcast. How do you handle ties in this version?
-2. Show that average pooling is a convolution with a fixed filter (which one, and with how many input and output channels?). Verify with `nn.Conv2d` and `groups`-free weights by processing each channel separately.
+2. Show that average pooling is a convolution with a fixed filter (which one? what stride?). Verify it by applying `nn.Conv2d(1, 1, k, stride=k, bias=False)` with that filter to each channel separately and comparing with `nn.AvgPool2d(k)`.
 3. Replace LeNet-5's pooling layers by convolutions with stride 2 ("all-convolutional net"). How many parameters does that add?
 4. Global average pooling averages each channel over the whole image, $(N, C, H, W) \to (N, C)$. Write its forward and backward pass and check them with `nnedu.gradcheck`.
 5. With `padding=1`, max pooling pads with $-\infty$ and average pooling with zeros that count in the average. Compute `nn.AvgPool2d(3, stride=1, padding=1)` on an image of ones: why are the border values less than one? (PyTorch's `count_include_pad=False` changes this.)
