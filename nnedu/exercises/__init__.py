@@ -18,6 +18,9 @@ notebook                           checks
 03_batchnorm                       :func:`check_batchnorm_backward`
 04_convolution                     :func:`check_conv2d_naive`
 05_pooling_padding                 :func:`check_maxpool_backward`, :func:`check_avgpool_backward`
+06_optimizers_schedulers           :func:`check_momentum_step`, :func:`check_adam_step`
+07_mlp_mnist                       :func:`check_accuracy`, :func:`check_confusion_matrix`
+08_lenet5_mnist                    :func:`check_conv2d_param_count`, :func:`check_receptive_field`
 =================================  ==========================================
 
 Student copies (solutions replaced by ``raise NotImplementedError``) are written
@@ -29,6 +32,9 @@ from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
 from nnedu.exercises.conv import check_conv2d_naive
 from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
+from nnedu.exercises.optim import check_adam_step, check_momentum_step
+from nnedu.exercises.training import check_accuracy, check_confusion_matrix
+from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
 
 __all__ = [
     "CheckResult", "gradcheck_report",
@@ -37,4 +43,7 @@ __all__ = [
     "check_batchnorm_backward",
     "check_conv2d_naive",
     "check_maxpool_backward", "check_avgpool_backward",
+    "check_momentum_step", "check_adam_step",
+    "check_accuracy", "check_confusion_matrix",
+    "check_conv2d_param_count", "check_receptive_field",
 ]
