@@ -375,8 +375,25 @@ ax.set_xlabel("gradient-descent step")
 ax.set_ylabel("cross-entropy loss")
 ax.legend();
 '''),
+        code(r'''
+W1, b1 = model[0].weight.data, model[0].bias.data          # (2, 100), (100,)
+regions, acc = snapshots[steps]
+t = np.array([-1.2, 1.2])
+fig, ax = plt.subplots(figsize=(5.6, 5.6))
+ax.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=["#fbb4ae", "#b3cde3", "#ccebc5"])
+for (w0, w1), bj in zip(W1.T, b1):                          # hidden unit j is active where x·W1[:, j] + b1[j] > 0
+    if abs(w1) > abs(w0):
+        ax.plot(t, -(w0 * t + bj) / w1, color="k", lw=0.6, alpha=0.35)
+    else:
+        ax.plot(-(w1 * t + bj) / w0, t, color="k", lw=0.6, alpha=0.35)
+ax.scatter(X_sp[:, 0], X_sp[:, 1], c=y_sp, cmap="Set1", s=9, edgecolors="k", linewidths=0.3, vmax=8)
+ax.set_xlim(-1.2, 1.2)
+ax.set_ylim(-1.2, 1.2)
+ax.set_aspect("equal")
+ax.set_title("the 100 lines on which a hidden ReLU switches on");
+'''),
         md(r'''
-Every boundary is made of straight pieces: each hidden ReLU unit switches on along one line $x^\top W_{1,:j} + b_{1,j} = 0$, and the 100 lines together tile the plane into regions in each of which the network is affine. Early on the boundaries are nearly straight; the network first gets the coarse layout right and then bends the boundaries to follow the arms.
+Every boundary is made of straight pieces: each hidden ReLU unit switches on along one line $x^\top W_{1,:j} + b_{1,j} = 0$ (drawn above), and the 100 lines together tile the plane into regions in each of which the network is affine; the class boundaries run along pieces of them. Early on the boundaries are nearly straight; the network first gets the coarse layout right and then bends the boundaries to follow the arms.
 
 ## 6. Exercises
 
