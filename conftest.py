@@ -2,10 +2,17 @@
 
 nbval starts each notebook's kernel from this process, so the kernel inherits
 ``NNEDU_QUICK=1``: small data, few epochs, no progress bars.
+
+The kernels also get one BLAS thread each (unless the caller chose otherwise):
+the quick-mode matrices are small, and on a busy 2-core CI machine
+multi-threaded OpenBLAS is tens of times slower than one thread. One thread
+also makes floating-point results independent of the machine's core count.
 """
 import os
 
 os.environ["NNEDU_QUICK"] = "1"
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def pytest_addoption(parser, pluginmanager):
