@@ -10,11 +10,14 @@ For each model (MLP, LeNet-5) and data set (MNIST, Fashion-MNIST) this trains
 
 then prints test accuracy and seconds per epoch of both, and the differences.
 Both run with the same number of threads (``--threads``, default 1: the
-machines we measure on are shared).
+machines we measure on are shared), epoch by epoch in alternation (nnedu
+epoch 1, torch epoch 1, torch epoch 2, nnedu epoch 2, ...), so that both see
+the same machine load.
 
     python benchmarks/bench_accuracy.py                         # everything, 10 epochs
     python benchmarks/bench_accuracy.py --datasets mnist --models mlp
     python benchmarks/bench_accuracy.py --datasets fashion-mnist --epochs 5
+    python benchmarks/bench_accuracy.py --datasets mnist --seed 1     # another initialisation and batch order
 
 Results are also written as JSON (``--json``). torch is only the reference
 here; nnedu never imports it.
@@ -37,6 +40,7 @@ def parse_args(argv=None):
     p.add_argument("--models", nargs="+", default=["mlp", "lenet5"], choices=["mlp", "lenet5"])
     p.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"], choices=["mnist", "fashion-mnist"])
     p.add_argument("--epochs", type=int, default=None, help="override the recipes' epochs (default: recipe, 10)")
+    p.add_argument("--seed", type=int, default=None, help="override the recipes' seed (weights and batch order)")
     p.add_argument("--threads", type=int, default=1, help="BLAS / torch threads for both (default 1)")
     p.add_argument("--fashion-dir", type=Path, default=ROOT.parent / "shared" / "data",
                    help="folder containing fashion-mnist/ (default ../shared/data)")
@@ -111,49 +115,76 @@ def torch_scheduler(recipe, opt, epochs):
     return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
 
 
-def run_torch(name, recipe, epochs, data, init_model):
-    import torch
-    torch.set_num_threads(ARGS.threads if ARGS else 1)
-    net = torch_model(name, init_model)
-    opt = torch_optimizer(recipe, net.parameters())
-    sched = torch_scheduler(recipe, opt, epochs)
-    crit = torch.nn.CrossEntropyLoss()
-    loader = DataLoader(data.x_train, data.y_train, recipe.batch_size, shuffle=True, seed=recipe.seed)
-    seconds, train_loss = [], []
-    for _ in range(epochs):
-        net.train()
+class TorchRun:
+    """PyTorch side: same architecture and initial weights, same optimizer, schedule and batches."""
+
+    def __init__(self, name, recipe, epochs, data, init_model):
+        import torch
+        torch.set_num_threads(ARGS.threads if ARGS else 1)
+        self.torch, self.data = torch, data
+        self.net = torch_model(name, init_model)
+        self.opt = torch_optimizer(recipe, self.net.parameters())
+        self.sched = torch_scheduler(recipe, self.opt, epochs)
+        self.crit = torch.nn.CrossEntropyLoss()
+        self.loader = DataLoader(data.x_train, data.y_train, recipe.batch_size, shuffle=True, seed=recipe.seed)
+        self.seconds, self.train_loss = [], []
+
+    def epoch(self):
+        torch = self.torch
+        self.net.train()
         total, n = 0.0, 0
         start = time.perf_counter()
-        for xb, yb in loader:
+        for xb, yb in self.loader:
             x, y = torch.from_numpy(xb), torch.from_numpy(yb)
-            loss = crit(net(x), y)
-            opt.zero_grad()
+            loss = self.crit(self.net(x), y)
+            self.opt.zero_grad()
             loss.backward()
-            opt.step()
+            self.opt.step()
             total += loss.item() * len(yb)
             n += len(yb)
-        seconds.append(time.perf_counter() - start)
-        train_loss.append(total / n)
-        if sched is not None:
-            sched.step()
-    net.eval()
-    with torch.no_grad():
-        pred = np.concatenate([net(torch.from_numpy(data.x_test[i:i + 1000])).argmax(1).numpy()
-                               for i in range(0, len(data.y_test), 1000)])
-    return {"test_accuracy": float(np.mean(pred == data.y_test)), "seconds_per_epoch": float(np.mean(seconds)),
-            "seconds": seconds, "train_loss": train_loss}
+        self.seconds.append(time.perf_counter() - start)
+        self.train_loss.append(total / n)
+        if self.sched is not None:
+            self.sched.step()
+
+    def result(self):
+        self.net.eval()
+        x_test, y_test = self.data.x_test, self.data.y_test
+        with self.torch.no_grad():
+            pred = np.concatenate([self.net(self.torch.from_numpy(x_test[i:i + 1000])).argmax(1).numpy()
+                                   for i in range(0, len(y_test), 1000)])
+        return {"test_accuracy": float(np.mean(pred == y_test)), "seconds_per_epoch": float(np.mean(self.seconds)),
+                "seconds": self.seconds, "train_loss": self.train_loss}
 
 
-def run_nnedu(name, recipe, epochs, data):
-    model = make_model(name, seed=recipe.seed)
-    init_copy = make_model(name, seed=recipe.seed)  # identical initial weights, kept for torch
-    opt = make_optimizer(recipe.optimizer, model.parameters(), recipe.lr, recipe.momentum, recipe.weight_decay)
-    sched = make_scheduler(recipe.scheduler, opt, epochs)
-    loader = DataLoader(data.x_train, data.y_train, recipe.batch_size, shuffle=True, seed=recipe.seed)
-    hist = fit(model, CrossEntropyLoss(), opt, loader, epochs, scheduler=sched, progress=False)
-    ev = evaluate(model, (data.x_test, data.y_test))
-    return {"test_accuracy": ev.accuracy, "seconds_per_epoch": float(np.mean(hist.seconds)),
-            "seconds": hist.seconds, "train_loss": hist.train_loss}, init_copy
+class NneduRun:
+    """nnedu side: the recipe with :func:`nnedu.train.fit`, one epoch per call.
+
+    ``fit(..., epochs=1)`` called E times is the same computation as one call
+    with ``epochs=E``: the DataLoader draws a fresh permutation per pass and
+    the scheduler is stepped once per epoch.
+    """
+
+    def __init__(self, name, recipe, epochs, data):
+        self.data = data
+        self.model = make_model(name, seed=recipe.seed)
+        self.init_copy = make_model(name, seed=recipe.seed)  # identical initial weights, for torch
+        self.opt = make_optimizer(recipe.optimizer, self.model.parameters(), recipe.lr, recipe.momentum,
+                                  recipe.weight_decay)
+        self.sched = make_scheduler(recipe.scheduler, self.opt, epochs)
+        self.loader = DataLoader(data.x_train, data.y_train, recipe.batch_size, shuffle=True, seed=recipe.seed)
+        self.crit = CrossEntropyLoss()
+        self.seconds, self.train_loss = [], []
+
+    def epoch(self):
+        hist = fit(self.model, self.crit, self.opt, self.loader, 1, scheduler=self.sched, progress=False)
+        self.seconds += hist.seconds
+        self.train_loss += hist.train_loss
+
+    def result(self):
+        ev = evaluate(self.model, (self.data.x_test, self.data.y_test))
+        return {"test_accuracy": ev.accuracy, "seconds_per_epoch": float(np.mean(self.seconds)),
+                "seconds": self.seconds, "train_loss": self.train_loss}
 
 
 def main() -> int:
@@ -165,26 +196,38 @@ def main() -> int:
         data_dir = args.fashion_dir if dataset == "fashion-mnist" else None
         data = load_data(dataset, data_dir=data_dir)
         for name in args.models:
-            recipe = RECIPES[name]
+            recipe = RECIPES[name].replace(seed=args.seed)
             epochs = args.epochs or recipe.epochs
             print(f"\n== {name} on {dataset}: {epochs} epochs, {json.dumps(recipe.to_dict())}", flush=True)
-            ours, init_model = run_nnedu(name, recipe, epochs, data)
+            ours_run = NneduRun(name, recipe, epochs, data)
+            ref_run = None if args.skip_torch else TorchRun(name, recipe, epochs, data, ours_run.init_copy)
+            for e in range(epochs):
+                # alternate who goes first, so that both see the same (shared, varying) machine load
+                runs = [ours_run, ref_run] if e % 2 == 0 else [ref_run, ours_run]
+                for run in runs:
+                    if run is not None:
+                        run.epoch()
+                print(f"  epoch {e + 1}: nnedu {ours_run.seconds[-1]:.1f} s"
+                      + (f", torch {ref_run.seconds[-1]:.1f} s" if ref_run else ""), flush=True)
+            ours = ours_run.result()
             print(f"nnedu  : test accuracy {100 * ours['test_accuracy']:.2f}%, "
                   f"{ours['seconds_per_epoch']:.1f} s/epoch, train loss per epoch "
                   f"{[round(v, 4) for v in ours['train_loss']]}", flush=True)
             row = {"model": name, "dataset": dataset, "epochs": epochs, "recipe": recipe.to_dict(),
                    "threads": args.threads, "nnedu": ours}
-            if not args.skip_torch:
+            if ref_run is not None:
                 import torch
-                ref = run_torch(name, recipe, epochs, data, init_model)
+                ref = ref_run.result()
                 print(f"PyTorch: test accuracy {100 * ref['test_accuracy']:.2f}%, "
                       f"{ref['seconds_per_epoch']:.1f} s/epoch (torch {torch.__version__}), train loss per epoch "
                       f"{[round(v, 4) for v in ref['train_loss']]}", flush=True)
                 row["torch"] = ref
+                row["torch_version"] = torch.__version__
                 row["accuracy_gap_points"] = 100 * (ours["test_accuracy"] - ref["test_accuracy"])
                 row["time_ratio"] = ours["seconds_per_epoch"] / ref["seconds_per_epoch"]
-                print(f"gap {row['accuracy_gap_points']:+.2f} points, nnedu/torch time {row['time_ratio']:.2f}x",
-                      flush=True)
+                row["time_ratio_median_epoch"] = float(np.median(np.array(ours["seconds"]) / np.array(ref["seconds"])))
+                print(f"gap {row['accuracy_gap_points']:+.2f} points, nnedu/torch time {row['time_ratio']:.2f}x "
+                      f"(median of per-epoch ratios {row['time_ratio_median_epoch']:.2f}x)", flush=True)
             results.append(row)
             if args.json:
                 old = json.loads(args.json.read_text()) if args.json.exists() else []
