@@ -57,17 +57,18 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: f
 
     Returns ``(y, cache)``; ``cache.mean`` and ``cache.var`` are the statistics used.
     """
-    axes = _axes(x)
+    axes, n = _axes(x), x.size // x.shape[1]
     batch_stats = mean is None
     if batch_stats:
-        mean = x.mean(axis=axes)
+        mean = x.sum(axis=axes) / n
         xc = x - _per_channel(mean, x)
-        var = np.mean(xc * xc, axis=axes)
+        var = (xc * xc).sum(axis=axes) / n
     else:
         xc = x - _per_channel(mean, x)
     inv_std = _per_channel(1.0 / np.sqrt(var + eps), x).astype(x.dtype, copy=False)
     x_hat = xc * inv_std
-    y = x_hat * _per_channel(gamma, x) + _per_channel(beta, x)
+    y = x_hat * _per_channel(gamma, x)
+    y += _per_channel(beta, x)
     return y, BatchNormCache(x_hat, inv_std, gamma, mean, var, batch_stats)
 
 
