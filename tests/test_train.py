@@ -87,6 +87,7 @@ def test_nan_loss_stops_with_a_clear_message():
     assert info.value.step == 4 and len(info.value.history.step_loss) == 3
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_exploding_learning_rate_is_caught():
     x, y = _tiny()
     model = MLP((20, 64, 4), rng=0)
