@@ -154,3 +154,18 @@ def test_mlp_train_step_matches_torch():
             for tp in theirs.parameters():
                 tp -= 0.1 * tp.grad
     np.testing.assert_allclose(ours[1].running_var, theirs[1].running_var.numpy(), rtol=0, atol=1e-10)
+
+
+def test_sequential_backward_stops_where_no_input_grad_is_needed():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 5, rng=0), nn.ReLU(), nn.Linear(5, 3, rng=1))
+    x = np.random.default_rng(0).standard_normal((4, 3, 4))
+    y = net(x)
+    full = net.backward(np.ones_like(y))
+    assert full.shape == x.shape
+    w_grad = net[1].weight.grad.copy()
+
+    net.zero_grad()
+    net[1].needs_input_grad = False      # the data needs no gradient: Flatten is never asked
+    net(x)
+    assert net.backward(np.ones_like(y)) is None
+    np.testing.assert_array_equal(net[1].weight.grad, w_grad)

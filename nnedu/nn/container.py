@@ -12,7 +12,10 @@ class Sequential(Module):
     """Chain of modules: ``y = f_n(... f_2(f_1(x)))``.
 
     ``backward`` applies the chain rule in reverse order:
-    ``dL/dx = f_1'(... f_n'(dL/dy))``.
+    ``dL/dx = f_1'(... f_n'(dL/dy))``. It stops early when a layer returns
+    ``None``, i.e. was told that its input needs no gradient
+    (``needs_input_grad = False``, as for the first layer, whose input is data):
+    nothing before that layer can receive a gradient through it.
     Layers are named ``"0"``, ``"1"``, ... as in PyTorch, so parameters are
     called ``"0.weight"``, ``"0.bias"``, ...
     """
@@ -32,6 +35,8 @@ class Sequential(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         for layer in reversed(list(self)):
             grad_out = layer.backward(grad_out)
+            if grad_out is None:
+                break
         return grad_out
 
     def __iter__(self) -> Iterator[Module]:
