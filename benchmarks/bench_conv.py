@@ -35,44 +35,15 @@ if ARGS is not None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
 
-import time  # noqa: E402
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
-from nnedu.optim import SGD  # noqa: E402
 
 # LeNet-5 convolution shapes (in_channels, out_channels, kernel, padding, input H=W).
 CONV_SHAPES = {"conv1": (1, 6, 5, 2, 28), "conv2": (6, 16, 5, 0, 14)}
-
-
-class Timing(float):
-    """Median wall-clock seconds (the float value), with the median CPU seconds of the process in ``.cpu``.
-
-    CPU time (summed over threads) is what the computation costs; it is less
-    disturbed than wall-clock time when other processes share the cores.
-    """
-
-    cpu: float
-
-    def __new__(cls, wall: float, cpu: float) -> "Timing":
-        obj = super().__new__(cls, wall)
-        obj.cpu = cpu
-        return obj
-
-
-def median_time(fn: Callable[[], object], steps: int, warmup: int) -> Timing:
-    """Median wall-clock (and CPU) seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(steps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return Timing(float(np.median(wall)), float(np.median(cpu)))
 
 
 def lenet_nnedu(rng: int = 0) -> nn.Sequential:
@@ -96,46 +67,6 @@ def lenet_torch(torch):
     )
 
 
-def fwd_bwd_steps(torch, ours: nn.Module, theirs, x: np.ndarray, input_grad: bool = True
-                  ) -> tuple[Callable[[], None], Callable[[], None]]:
-    """Forward + backward of one layer in both libraries, same input and upstream gradient."""
-    G = np.random.default_rng(1).standard_normal(ours(x).shape).astype(np.float32)
-    xt, Gt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(G)
-    if hasattr(ours, "needs_input_grad"):
-        ours.needs_input_grad = input_grad
-
-    def ours_step() -> None:
-        ours(x)
-        ours.backward(G)
-
-    def theirs_step() -> None:
-        theirs(xt).backward(Gt)
-    return ours_step, theirs_step
-
-
-def lenet_train_steps(torch, x: np.ndarray, y: np.ndarray, input_grad: bool = False
-                      ) -> tuple[Callable[[], None], Callable[[], None]]:
-    """One LeNet-5 train step (forward, backward, SGD update) in both libraries."""
-    model, criterion = lenet_nnedu(), nn.CrossEntropyLoss()
-    model[0].needs_input_grad = input_grad
-    opt = SGD(model.parameters(), lr=0.01)
-    ref, ref_criterion = lenet_torch(torch), torch.nn.CrossEntropyLoss()
-    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.01)
-    xt, yt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(y)
-
-    def ours_step() -> None:
-        opt.zero_grad()
-        criterion(model(x), y)
-        model.backward(criterion.backward())
-        opt.step()
-
-    def theirs_step() -> None:
-        ref_opt.zero_grad()
-        ref_criterion(ref(xt), yt).backward()
-        ref_opt.step()
-    return ours_step, theirs_step
-
-
 def torch_rows(torch, batch: int) -> list[tuple[str, Callable[[], None], Callable[[], None]]]:
     """(label, nnedu step, torch step) for Conv2d, MaxPool2d and the LeNet-5 train step.
 
@@ -155,8 +86,9 @@ def torch_rows(torch, batch: int) -> list[tuple[str, Callable[[], None], Callabl
         table.append((f"MaxPool2d(2) (N, {c}, {hw}, {hw})", *fwd_bwd_steps(torch, nn.MaxPool2d(2), tnn.MaxPool2d(2), x)))
     x = rng.random((batch, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, batch)
-    table.append(("LeNet-5 train step", *lenet_train_steps(torch, x, y)))
-    table.append(("  same, conv1 also computes dL/dx", *lenet_train_steps(torch, x, y, input_grad=True)))
+    table.append(("LeNet-5 train step", *train_steps(torch, lenet_nnedu(), lenet_torch(torch), x, y)))
+    table.append(("  same, conv1 also computes dL/dx",
+                  *train_steps(torch, lenet_nnedu(), lenet_torch(torch), x, y, input_grad=True)))
     return table
 
 
@@ -171,9 +103,9 @@ def naive_vs_im2col(batch: int, steps: int, warmup: int) -> list[tuple[str, floa
         t = {}
         for m, layer in layers.items():
             reps, warm = (1, 0) if m == "naive" else (steps, warmup)
-            t[m, "fwd"] = median_time(lambda: layer(x), reps, warm)
+            t[m, "fwd"] = median_time(lambda: layer(x), reps, warm)[0]
             layer(x)
-            t[m, "bwd"] = median_time(lambda: layer.backward(G), reps, warm)
+            t[m, "bwd"] = median_time(lambda: layer.backward(G), reps, warm)[0]
         rows.append((f"Conv2d {name} forward", t["naive", "fwd"], t["im2col", "fwd"]))
         rows.append((f"Conv2d {name} backward", t["naive", "bwd"], t["im2col", "bwd"]))
     return rows
@@ -196,9 +128,9 @@ def main() -> None:
     print(f"\n{'nnedu vs PyTorch ' + torch.__version__ + ' CPU':<48s} {'nnedu ms':>9s} {'torch ms':>9s} "
           f"{'ratio':>7s} {'CPU-time ratio':>15s}")
     for name, ours_step, theirs_step in torch_rows(torch, args.batch):
-        ours = median_time(ours_step, args.steps, args.warmup)
-        ref = median_time(theirs_step, args.steps, args.warmup)
-        print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours.cpu / ref.cpu:14.2f}x",
+        ours, ours_cpu = median_time(ours_step, args.steps, args.warmup)
+        ref, ref_cpu = median_time(theirs_step, args.steps, args.warmup)
+        print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours_cpu / ref_cpu:14.2f}x",
               flush=True)
 
 

@@ -36,45 +36,17 @@ if ARGS is not None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
 
-import time  # noqa: E402
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
-from nnedu.optim import SGD  # noqa: E402
 
 MLP_SIZES = (784, 256, 128, 10)
 
 
-def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[float, float]:
-    """Median wall-clock and median CPU seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(steps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return float(np.median(wall)), float(np.median(cpu))
-
-
 # -- one layer: forward + backward -------------------------------------------------------------------
-def layer_steps(torch, ours: nn.Module, theirs, x: np.ndarray) -> tuple[Callable, Callable]:
-    """Forward + backward of a layer in both libraries, with the same input and upstream gradient."""
-    G = np.random.default_rng(1).standard_normal(ours(x).shape).astype(np.float32)
-    xt, Gt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(G)
-
-    def ours_step() -> None:
-        ours(x)
-        ours.backward(G)
-
-    def theirs_step() -> None:
-        theirs(xt).backward(Gt)
-    return ours_step, theirs_step
-
-
 def loss_steps(torch, logits: np.ndarray, labels: np.ndarray) -> tuple[Callable, Callable]:
     ours, theirs = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
     zt, yt = torch.from_numpy(logits).requires_grad_(True), torch.from_numpy(labels)
@@ -89,14 +61,13 @@ def loss_steps(torch, logits: np.ndarray, labels: np.ndarray) -> tuple[Callable,
 
 
 # -- a whole network: forward + backward + SGD update --------------------------------------------------
-def mlp_nnedu(batchnorm: bool, input_grad: bool) -> nn.Sequential:
+def mlp_nnedu(batchnorm: bool) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (d, m) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
         layers.append(nn.Linear(d, m, rng=i))
         if i < len(MLP_SIZES) - 2:
             layers += [nn.BatchNorm1d(m)] if batchnorm else []
             layers.append(nn.ReLU())
-    layers[0].needs_input_grad = input_grad
     return nn.Sequential(*layers)
 
 
@@ -110,27 +81,6 @@ def mlp_torch(torch, batchnorm: bool):
     return torch.nn.Sequential(*layers)
 
 
-def train_steps(torch, batchnorm: bool, input_grad: bool, x: np.ndarray, y: np.ndarray
-                ) -> tuple[Callable, Callable]:
-    model, criterion = mlp_nnedu(batchnorm, input_grad), nn.CrossEntropyLoss()
-    opt = SGD(model.parameters(), lr=0.01)
-    ref, ref_criterion = mlp_torch(torch, batchnorm), torch.nn.CrossEntropyLoss()
-    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.01)
-    xt, yt = torch.from_numpy(x).requires_grad_(input_grad), torch.from_numpy(y)
-
-    def ours_step() -> None:
-        opt.zero_grad()
-        criterion(model(x), y)
-        model.backward(criterion.backward())
-        opt.step()
-
-    def theirs_step() -> None:
-        ref_opt.zero_grad()
-        ref_criterion(ref(xt), yt).backward()
-        ref_opt.step()
-    return ours_step, theirs_step
-
-
 def rows(torch, batch: int, conv: bool = True) -> list[tuple[str, Callable, Callable]]:
     """(label, nnedu step, torch step) for every row of the table."""
     rng = np.random.default_rng(0)
@@ -139,17 +89,17 @@ def rows(torch, batch: int, conv: bool = True) -> list[tuple[str, Callable, Call
     y = rng.integers(0, 10, batch)
     tnn = torch.nn
     table = [
-        ("Linear(784, 256)", *layer_steps(torch, nn.Linear(784, 256, rng=0), tnn.Linear(784, 256), x)),
-        ("ReLU (N, 256)", *layer_steps(torch, nn.ReLU(), tnn.ReLU(), h)),
-        ("Sigmoid (N, 256)", *layer_steps(torch, nn.Sigmoid(), tnn.Sigmoid(), h)),
-        ("Tanh (N, 256)", *layer_steps(torch, nn.Tanh(), tnn.Tanh(), h)),
-        ("BatchNorm1d(256), train mode", *layer_steps(torch, nn.BatchNorm1d(256), tnn.BatchNorm1d(256), h)),
+        ("Linear(784, 256)", *fwd_bwd_steps(torch, nn.Linear(784, 256, rng=0), tnn.Linear(784, 256), x)),
+        ("ReLU (N, 256)", *fwd_bwd_steps(torch, nn.ReLU(), tnn.ReLU(), h)),
+        ("Sigmoid (N, 256)", *fwd_bwd_steps(torch, nn.Sigmoid(), tnn.Sigmoid(), h)),
+        ("Tanh (N, 256)", *fwd_bwd_steps(torch, nn.Tanh(), tnn.Tanh(), h)),
+        ("BatchNorm1d(256), train mode", *fwd_bwd_steps(torch, nn.BatchNorm1d(256), tnn.BatchNorm1d(256), h)),
         ("CrossEntropyLoss (N, 10)", *loss_steps(torch, h[:, :10].copy(), y)),
     ]
     for label, bn, input_grad in (("MLP 784-256-128-10 train step", False, False),
                                   ("  same, first layer also computes dL/dx", False, True),
                                   ("MLP with BatchNorm1d train step", True, False)):
-        table.append((label, *train_steps(torch, bn, input_grad, x, y)))
+        table.append((label, *train_steps(torch, mlp_nnedu(bn), mlp_torch(torch, bn), x, y, input_grad)))
     if conv:
         from bench_conv import torch_rows     # benchmarks/ is on sys.path when this script runs
         table += torch_rows(torch, batch)
