@@ -1,8 +1,6 @@
 """nnedu.nn.Conv2d: gradient checks, agreement with PyTorch, naive == im2col, errors and dtypes."""
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,19 +10,11 @@ import nnedu
 from nnedu import nn
 from nnedu.checking import gradcheck
 
+from helpers import default_dtype
+
 GRAD_TOL = 1e-6
 SETTINGS = settings(max_examples=25, deadline=None)
 seeds = st.integers(0, 2**32 - 1)
-
-
-@contextlib.contextmanager
-def default_dtype(dtype):
-    old = nnedu.get_default_dtype()
-    nnedu.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        nnedu.set_default_dtype(old)
 
 
 @st.composite

@@ -2,8 +2,6 @@
 dtypes, and a whole Sequential network against PyTorch."""
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 
@@ -11,15 +9,7 @@ import nnedu
 from nnedu import nn
 from nnedu.checking import gradcheck
 
-
-@contextlib.contextmanager
-def default_dtype(dtype):
-    old = nnedu.get_default_dtype()
-    nnedu.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        nnedu.set_default_dtype(old)
+from helpers import default_dtype
 
 
 def make_net(rng=0) -> nn.Sequential:
