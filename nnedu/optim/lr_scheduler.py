@@ -56,6 +56,16 @@ def _check_positive(owner: str, name: str, value: float) -> None:
         raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
 
 
+def _check_min_lr(owner: str, min_lr: float) -> None:
+    if min_lr < 0:
+        raise ValueError(f"{owner}: min_lr must be >= 0, got {min_lr}")
+
+
+def _decay(lr: float, factor: float, min_lr: float) -> float:
+    """``lr * factor``, but not below the floor ``min_lr`` (an lr already under the floor is kept)."""
+    return max(lr * factor, min(lr, min_lr))
+
+
 def _check_milestones(owner: str, milestones: Sequence[int]) -> list[int]:
     milestones = list(milestones)
     for m in milestones:
@@ -128,7 +138,7 @@ class LRScheduler:
             values = self._get_closed_form_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._current_lrs()
 
     def _get_closed_form_lr(self) -> list[float]:
         return self.get_lr()
@@ -180,8 +190,7 @@ class StepLR(LRScheduler):
                  *, min_lr: float = 0.0) -> None:
         _check_positive_int("StepLR", "step_size", step_size)
         _check_positive("StepLR", "gamma", gamma)
-        if min_lr < 0:
-            raise ValueError(f"StepLR: min_lr must be >= 0, got {min_lr}")
+        _check_min_lr("StepLR", min_lr)
         self.step_size, self.gamma, self.min_lr = step_size, gamma, min_lr
         super().__init__(optimizer, last_epoch)
 
@@ -189,11 +198,11 @@ class StepLR(LRScheduler):
         t = self.last_epoch
         if t == 0 or t % self.step_size != 0:
             return self._current_lrs()
-        return [max(lr * self.gamma, min(lr, self.min_lr)) for lr in self._current_lrs()]
+        return [_decay(lr, self.gamma, self.min_lr) for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [max(base * self.gamma ** (self.last_epoch // self.step_size), min(base, self.min_lr))
-                for base in self.base_lrs]
+        k = self.last_epoch // self.step_size
+        return [_decay(base, self.gamma ** k, self.min_lr) for base in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -223,19 +232,18 @@ class MultiStepLR(LRScheduler):
                  last_epoch: int = -1, *, min_lr: float = 0.0) -> None:
         self.milestones = _check_milestones("MultiStepLR", list(milestones))
         _check_positive("MultiStepLR", "gamma", gamma)
-        if min_lr < 0:
-            raise ValueError(f"MultiStepLR: min_lr must be >= 0, got {min_lr}")
+        _check_min_lr("MultiStepLR", min_lr)
         self.gamma, self.min_lr = gamma, min_lr
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
-        return [max(lr * self.gamma, min(lr, self.min_lr)) for lr in self._current_lrs()]
+        return [_decay(lr, self.gamma, self.min_lr) for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         k = bisect_right(self.milestones, self.last_epoch)
-        return [max(base * self.gamma ** k, min(base, self.min_lr)) for base in self.base_lrs]
+        return [_decay(base, self.gamma ** k, self.min_lr) for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -258,18 +266,17 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1, *, min_lr: float = 0.0) -> None:
         _check_positive("ExponentialLR", "gamma", gamma)
-        if min_lr < 0:
-            raise ValueError(f"ExponentialLR: min_lr must be >= 0, got {min_lr}")
+        _check_min_lr("ExponentialLR", min_lr)
         self.gamma, self.min_lr = gamma, min_lr
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         if self._is_initial:
             return self._current_lrs()
-        return [max(lr * self.gamma, min(lr, self.min_lr)) for lr in self._current_lrs()]
+        return [_decay(lr, self.gamma, self.min_lr) for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [max(base * self.gamma ** self.last_epoch, min(base, self.min_lr)) for base in self.base_lrs]
+        return [_decay(base, self.gamma ** self.last_epoch, self.min_lr) for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
