@@ -727,8 +727,10 @@ plot_history(history, val_label="test", title="MLP on MNIST, default recipe");
     md(r"""
 Read the curves: the thin line is the loss of every mini-batch; the training loss keeps falling
 while the test loss flattens, and the gap between training and test accuracy is the beginning of
-**overfitting**. The cosine schedule lowers the learning rate towards zero, which is why the last
-epochs still improve.
+**overfitting**: by the last epochs the network is nearly perfect on the digits it trains on while the
+test accuracy has levelled off (in the stored full run at about 98.2% from epoch 7 on). The cosine
+schedule lowers the learning rate towards zero, so the last epochs fine-tune instead of jumping
+around; without it the late epochs would be noisier.
 
 ## 4 · How good is it?
 
