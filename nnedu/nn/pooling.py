@@ -26,8 +26,11 @@ class _Pool2d(Module):
             raise ValueError(f"{name}: padding {self.padding} must be at most half the kernel size "
                              f"{self.kernel_size}")
 
-    def _name(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"
+    def _checked_input(self, x: np.ndarray) -> np.ndarray:
+        """``x`` as a float array, after checking that it is ``(N, C, H, W)`` and holds a whole window."""
+        x = as_float_array(x)
+        _check_input(x, f"{type(self).__name__}({self.extra_repr()})", self.kernel_size, self.padding)
+        return x
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -56,8 +59,7 @@ class MaxPool2d(_Pool2d):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_float_array(x)
-        _check_input(x, self._name(), self.kernel_size, self.padding)
+        x = self._checked_input(x)
         y = max_pool2d(x, self.kernel_size, self.stride, self.padding)
         self.cache = (x, y)
         return y
@@ -89,8 +91,7 @@ class AvgPool2d(_Pool2d):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_float_array(x)
-        _check_input(x, self._name(), self.kernel_size, self.padding)
+        x = self._checked_input(x)
         y = avg_pool2d(x, self.kernel_size, self.stride, self.padding)
         self.cache = (x.shape, x.dtype, y.shape)
         return y
