@@ -1025,7 +1025,7 @@ pixels into features into classes. In this notebook you will
 7. count parameters and receptive fields yourself (exercises with checks).
 
 **You should know:** notebooks 04 (convolution), 05 (pooling and padding) and 07.
-**Run time:** about 15 minutes for the full run on a laptop CPU (quick mode, `NNEDU_QUICK=1`: one
+**Run time:** about 20 minutes for the full run on a laptop CPU (quick mode, `NNEDU_QUICK=1`: one
 epoch on 3,000 digits, under a minute).
 """),
     code(r"""
@@ -1113,7 +1113,7 @@ artificially distorted training images.
 
 The recipe lives in `nnedu.recipes.RECIPES["lenet5"]`; it is the one behind the README's accuracy
 figure. As in notebook 07 we monitor the test set after each epoch for the curves but choose nothing
-with it. The full run takes a few minutes per epoch on a laptop CPU: every convolution runs as an
+with it. The full run takes one to two minutes per epoch on a laptop CPU: every convolution runs as an
 im2col matrix product in NumPy (notebook 04).
 """),
     code(r"""
@@ -1249,8 +1249,8 @@ LeNet-5 has about a quarter of the MLP's parameters yet makes fewer mistakes, be
 builds in what we know about images: nearby pixels belong together (local receptive fields), a stroke
 is a stroke wherever it appears (shared weights), and its exact position matters little (pooling).
 The shifted test makes the last point visible: the MLP's accuracy drops far more. The price is
-computation: each LeNet-5 epoch costs several times more than an MLP epoch here, because every
-convolution touches every position of every map.
+computation: a LeNet-5 epoch takes two to five times as long as an MLP epoch (the table shows this
+machine's figures), because every convolution touches every position of every map.
 
 ## Summary
 
