@@ -76,7 +76,7 @@ training takes minutes or hours, or never converges at all. In this notebook you
 6. implement a momentum step and an Adam step yourself (exercises with automatic checks).
 
 **You should know:** gradients and the chain rule, and how a network's loss is computed
-(notebooks 01–02). **Run time:** under a minute.
+(notebooks 01–02). **Run time:** about a minute and a half (quick mode, `NNEDU_QUICK=1`: seconds).
 """),
     code(r"""
 %matplotlib inline
@@ -601,7 +601,7 @@ trained on all 60,000 MNIST digits. In this notebook you will
 8. play with the **training dashboard**: learning rate and momentum sliders, live curves;
 9. write `accuracy` and `confusion_matrix` yourself (exercises with checks).
 
-**You should know:** notebooks 01, 02 and 06. **Run time:** about 3 minutes for the full run
+**You should know:** notebooks 01, 02 and 06. **Run time:** about 5 minutes for the full run
 (quick mode, `NNEDU_QUICK=1`: one epoch on 3,000 digits, under a minute).
 """),
     code(r"""
