@@ -254,13 +254,19 @@ def _col2im_wide(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_siz
     return dxp.reshape(N, C, Hp + 1, Wp)[:, :, ph:ph + H, pw:pw + W]
 
 
-def _check_conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
-                kernel: tuple[int, int], padding: tuple[int, int], name: str) -> None:
+def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: IntOrPair,
+               padding: IntOrPair, name: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Check the shapes of a convolution's arguments; return ``(sh, sw), (ph, pw), (Ho, Wo)``."""
+    sh, sw = _pair(stride, "stride")
+    ph, pw = _pair(padding, "padding")
     if weight.ndim != 4:
         raise ValueError(f"{name}: expected weight of shape (F, C, kh, kw), got shape {weight.shape}")
-    _check_input(x, name, kernel, padding, channels=weight.shape[1])
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"{name}: expected bias of shape ({weight.shape[0]},), got shape {bias.shape}")
+    F, C, kh, kw = weight.shape
+    _check_input(x, name, (kh, kw), (ph, pw), channels=C)
+    if bias is not None and bias.shape != (F,):
+        raise ValueError(f"{name}: expected bias of shape ({F},), got shape {bias.shape}")
+    H, W = x.shape[2:]
+    return (sh, sw), (ph, pw), (conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw))
 
 
 def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
@@ -287,12 +293,9 @@ def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
         of shape ``(N, C*kh*kw, Ho*Wo)``, except for stride 1, where a faster
         "wide" variant of shape ``(N, C*kh*kw, Ho*Wp)`` is used (see ``_im2col_wide``).
     """
-    F, C, kh, kw = weight.shape if weight.ndim == 4 else (0, 0, 0, 0)
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
-    _check_conv(x, weight, bias, (kh, kw), (ph, pw), "conv2d")
-    N, _, H, W = x.shape
-    Ho, Wo = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
+    (sh, sw), (ph, pw), (Ho, Wo) = _conv_args(x, weight, bias, stride, padding, "conv2d")
+    F, C, kh, kw = weight.shape
+    N = x.shape[0]
     w_mat = weight.reshape(F, C * kh * kw)                          # (F, K)
     if (sh, sw) == (1, 1):                                           # fast path, see _im2col_wide
         col = _im2col_wide(x, (kh, kw), (ph, pw))                    # (N, K, Ho*Wp)
@@ -393,12 +396,9 @@ def conv2d_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = No
     np.ndarray
         ``(N, F, Ho, Wo)``.
     """
-    F, C, kh, kw = weight.shape if weight.ndim == 4 else (0, 0, 0, 0)
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
-    _check_conv(x, weight, bias, (kh, kw), (ph, pw), "conv2d_naive")
-    N, _, H, W = x.shape
-    Ho, Wo = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
+    (sh, sw), (ph, pw), (Ho, Wo) = _conv_args(x, weight, bias, stride, padding, "conv2d_naive")
+    F, C, kh, kw = weight.shape
+    N = x.shape[0]
     xp = pad2d(x, (ph, pw))
     y = np.zeros((N, F, Ho, Wo), dtype=np.result_type(x, weight))
     for n in range(N):                      # naive on purpose: loops over batch,
