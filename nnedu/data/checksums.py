@@ -79,26 +79,37 @@ class Dataset:
                          f"got split={split!r}, kind={kind!r}")
 
 
+def _idx_files(train_images: tuple[str, str, str, int], train_labels: tuple[str, str, str, int],
+               test_images: tuple[str, str, str, int], test_labels: tuple[str, str, str, int]
+               ) -> tuple[DataFile, ...]:
+    """The four files of an MNIST-format data set, each given as ``(payload_sha256, gz_sha256, gz_md5, gz_size)``.
+
+    Fashion-MNIST is a drop-in replacement for MNIST: same file names, same sample counts.
+    """
+    return (
+        DataFile("train-images-idx3-ubyte.gz", "train", "images", 60000, *train_images),
+        DataFile("train-labels-idx1-ubyte.gz", "train", "labels", 60000, *train_labels),
+        DataFile("t10k-images-idx3-ubyte.gz", "test", "images", 10000, *test_images),
+        DataFile("t10k-labels-idx1-ubyte.gz", "test", "labels", 10000, *test_labels),
+    )
+
+
 MNIST = Dataset(
     name="mnist",
     title="MNIST handwritten digits (LeCun, Cortes, Burges)",
-    files=(
-        DataFile("train-images-idx3-ubyte.gz", "train", "images", 60000,
-                 "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-                 "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-                 "f68b3c2dcbeaaa9fbdd348bbdeb94873", 9912422),
-        DataFile("train-labels-idx1-ubyte.gz", "train", "labels", 60000,
-                 "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-                 "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-                 "d53e105ee54ea40749a09fcbcd1e9432", 28881),
-        DataFile("t10k-images-idx3-ubyte.gz", "test", "images", 10000,
-                 "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-                 "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-                 "9fb629c4189551a2d022fa330f9573f3", 1648877),
-        DataFile("t10k-labels-idx1-ubyte.gz", "test", "labels", 10000,
-                 "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-                 "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-                 "ec29112dd5afa0611ce80d1b7f02629c", 4542),
+    files=_idx_files(
+        train_images=("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                      "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                      "f68b3c2dcbeaaa9fbdd348bbdeb94873", 9912422),
+        train_labels=("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                      "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                      "d53e105ee54ea40749a09fcbcd1e9432", 28881),
+        test_images=("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                     "9fb629c4189551a2d022fa330f9573f3", 1648877),
+        test_labels=("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                     "ec29112dd5afa0611ce80d1b7f02629c", 4542),
     ),
     mirrors=(
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -112,23 +123,19 @@ MNIST = Dataset(
 FASHION_MNIST = Dataset(
     name="fashion-mnist",
     title="Fashion-MNIST (Zalando Research)",
-    files=(
-        DataFile("train-images-idx3-ubyte.gz", "train", "images", 60000,
-                 "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-                 "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-                 "8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421880),
-        DataFile("train-labels-idx1-ubyte.gz", "train", "labels", 60000,
-                 "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-                 "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
-                 "25c81989df183df01b3e8a0aad5dffbe", 29515),
-        DataFile("t10k-images-idx3-ubyte.gz", "test", "images", 10000,
-                 "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-                 "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-                 "bef4ecab320f06d8554ea6380940ec79", 4422102),
-        DataFile("t10k-labels-idx1-ubyte.gz", "test", "labels", 10000,
-                 "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-                 "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
-                 "bb300cfdad3c16e7a12a480ee83cd310", 5148),
+    files=_idx_files(
+        train_images=("c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                      "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+                      "8d4fb7e6c68d591d4c3dfef9ec88bf0d", 26421880),
+        train_labels=("bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                      "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+                      "25c81989df183df01b3e8a0aad5dffbe", 29515),
+        test_images=("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                     "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+                     "bef4ecab320f06d8554ea6380940ec79", 4422102),
+        test_labels=("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+                     "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+                     "bb300cfdad3c16e7a12a480ee83cd310", 5148),
     ),
     mirrors=(
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
