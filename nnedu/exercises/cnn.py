@@ -31,7 +31,7 @@ def _param_case(c_in: int, c_out: int, k: int, bias: bool, hint: str = "") -> Ca
         layer = Conv2d(c_in, c_out, k, bias=bias, rng=0)
         expected = sum(p.data.size for p in layer.parameters())
         got = fn(c_in, c_out, k, bias=bias)
-        return [Comparison("parameter count", np.asarray(got) if np.isscalar(got) else got, np.asarray(expected))]
+        return [Comparison("parameter count", got, np.asarray(expected))]
     return Case(f"Conv2d({c_in}, {c_out}, kernel_size={k}, bias={bias})", run, hint)
 
 
@@ -82,8 +82,7 @@ def measured_receptive_field(layers: Sequence[tuple[int, int]], size: int = 96) 
 def _rf_case(label: str, layers: list[tuple[int, int]], hint: str = "") -> Case:
     def run(fn: Callable) -> list[Comparison]:
         got = fn([tuple(layer) for layer in layers])
-        return [Comparison("receptive field", np.asarray(got) if np.isscalar(got) else got,
-                           np.asarray(measured_receptive_field(layers)), kind="numerical")]
+        return [Comparison("receptive field", got, np.asarray(measured_receptive_field(layers)), kind="numerical")]
     return Case(f"{label}: (kernel, stride) = {layers}", run, hint)
 
 

@@ -29,8 +29,7 @@ def _accuracy_case(label: str, n: int, c: int, seed: int, hint: str = "") -> Cas
     def run(fn: Callable) -> list[Comparison]:
         from nnedu.metrics import accuracy
         got = fn(logits.copy(), labels.copy())
-        return [Comparison("accuracy", np.asarray(got, dtype=np.float64) if np.isscalar(got) else got,
-                           np.asarray(accuracy(logits, labels)))]
+        return [Comparison("accuracy", got, np.asarray(accuracy(logits, labels)))]
     return Case(f"{label}: logits {(n, c)}", run, hint)
 
 
