@@ -32,13 +32,12 @@ class Flatten(Module):
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): these dimensions do not "
                 f"exist (or are out of order) in an input of shape {x.shape}; expected e.g. (N, C, H, W)"
             )
-        self.cache = x.shape
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+        y = x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+        self.cache = (x.shape, y.shape)
+        return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        in_shape = self._cached()
-        start, end = self.start_dim % len(in_shape), self.end_dim % len(in_shape)
-        out_shape = in_shape[:start] + (int(np.prod(in_shape[start:end + 1])),) + in_shape[end + 1:]
+        in_shape, out_shape = self._cached()
         return check_grad_shape("Flatten", grad_out, out_shape).reshape(in_shape)
 
     def extra_repr(self) -> str:
