@@ -20,9 +20,10 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
                  val_label: str = "validation", title: str | None = None) -> Any:
     """Loss and accuracy curves of a :class:`~nnedu.train.History`, side by side.
 
-    Left: the loss of every mini-batch (thin line), the training loss per
-    epoch (averaged over its batches) and the validation loss after each
-    epoch. Right: training and validation accuracy per epoch, in percent.
+    Left: the loss of every mini-batch (thin line) and its moving average
+    over a tenth of an epoch, the training loss per epoch (averaged over its
+    batches) and the validation loss after each epoch. A dotted line marks
+    the epoch whose weights :func:`~nnedu.train.fit` restored, if any. Right: training and validation accuracy per epoch, in percent.
     The x axis counts epochs; epoch ``e``'s averages are drawn at ``x = e``.
 
     Parameters
@@ -47,7 +48,12 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
     if history.step_loss and history.epochs:
         steps = len(history.step_loss) / history.epochs
         x = np.arange(1, len(history.step_loss) + 1) / steps
-        ax_loss.plot(x, history.step_loss, lw=0.5, alpha=0.35, label=f"{pre}batch loss")
+        raw = ax_loss.plot(x, history.step_loss, lw=0.5, alpha=0.25, label=f"{pre}batch loss")
+        w = max(1, int(steps) // 10)  # moving average over a tenth of an epoch
+        if len(history.step_loss) >= 2 * w > 2:
+            smooth = np.convolve(history.step_loss, np.ones(w) / w, mode="valid")
+            ax_loss.plot(x[w - 1:], smooth, lw=1.0, color=raw[0].get_color(),
+                         label=f"{pre}batch loss, mean of {w}")
     lines = ax_loss.plot(epochs, history.train_loss, "o-", label=f"{pre}train loss")
     if history.val_loss:
         ax_loss.plot(epochs[:len(history.val_loss)], history.val_loss, "s--", color=lines[0].get_color(),
@@ -58,8 +64,8 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
     if history.val_acc:
         ax_acc.plot(epochs[:len(history.val_acc)], 100 * np.asarray(history.val_acc), "s--",
                     color=lines[0].get_color(), label=f"{pre}{val_label}")
-    if getattr(history, "best_epoch", None) is not None:
-        ax_acc.axvline(history.best_epoch, color="grey", lw=0.8, ls=":")
+    if getattr(history, "restored_best", False):
+        ax_acc.axvline(history.best_epoch, color="grey", lw=0.8, ls=":", label=f"{pre}best (restored)")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)")
     ax_acc.legend()
     for ax in axes:

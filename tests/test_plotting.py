@@ -21,7 +21,7 @@ def test_plot_history_draws_loss_and_accuracy():
     fig = plot_history(_history(), val_label="test", title="run")
     ax_loss, ax_acc = fig.axes
     labels = [line.get_label() for line in ax_loss.get_lines()]
-    assert labels == ["batch loss", "train loss", "test loss"]
+    assert labels == ["batch loss", "train loss", "test loss"]  # too few steps for a moving average
     batch = ax_loss.get_lines()[0]
     np.testing.assert_allclose(batch.get_xdata(), [0.5, 1, 1.5, 2, 2.5, 3])  # in epochs
     acc_lines = [line for line in ax_acc.get_lines() if line.get_label() in ("train", "test")]
@@ -58,3 +58,16 @@ def test_image_grid_and_filters():
     plt.close(fig)
     with pytest.raises(ValueError, match="expected images"):
         plot_image_grid(np.zeros((2, 3, 4, 5, 6)))
+
+
+def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
+    rng = np.random.default_rng(0)
+    hist = History(step_loss=list(np.exp(-np.linspace(0, 3, 200)) + 0.1 * rng.random(200)),
+                   train_loss=[0.8, 0.3], train_acc=[0.7, 0.9], val_loss=[0.4, 0.5], val_acc=[0.85, 0.8],
+                   lr=[0.1, 0.1], best_epoch=1, best_val_acc=0.85, restored_best=True)
+    fig = plot_history(hist)
+    ax_loss, ax_acc = fig.axes
+    smooth = next(line for line in ax_loss.get_lines() if "mean of 10" in line.get_label())
+    assert len(smooth.get_ydata()) == 191
+    assert any(line.get_label() == "best (restored)" for line in ax_acc.get_lines())
+    plt.close(fig)
