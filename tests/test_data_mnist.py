@@ -149,7 +149,7 @@ def test_verification_is_cached_per_process(tmp_path, monkeypatch):
     copy_mnist_test(tmp_path / "mnist")
     load_mnist("test", data_dir=tmp_path, download=False)
     calls = []
-    monkeypatch.setattr(mnist_module, "verify_payload", lambda *a: calls.append(a))
+    monkeypatch.setattr(mnist_module, "read_verified", lambda *a: calls.append(a))
     load_mnist("test", data_dir=tmp_path, download=False)
     assert calls == []
 

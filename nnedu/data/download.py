@@ -15,19 +15,20 @@ replaces it.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from http.client import HTTPException
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 from tqdm.auto import tqdm
 
-from nnedu.data.checksums import DataFile, DataIntegrityError, Dataset, get_dataset, verify_payload
+from nnedu.data.checksums import DataFile, DataIntegrityError, Dataset, get_dataset, sha256, verify_payload
 from nnedu.data.idx import IDXFormatError, parse_idx, read_payload
 from nnedu.data.paths import candidate_dirs, download_dir
 
@@ -133,18 +134,23 @@ def remove_stale_parts(dest: str | os.PathLike, max_age: float = STALE_PART_AGE)
     return removed
 
 
-def _verifier(dataset: Dataset, datafile: DataFile) -> Callable[[Path], None]:
-    """A ``verify`` callback: the file must parse as the expected IDX and have the known payload hash."""
-    def verify(path: Path) -> None:
-        payload = read_payload(path)
-        parse_idx(payload, datafile.filename, "uint8", datafile.shape)
-        verify_payload(payload, datafile, path, dataset.name)
-    return verify
+def read_verified(dataset: Dataset, datafile: DataFile, path: Path) -> np.ndarray:
+    """The array in ``path``, which must parse as ``datafile``'s IDX array and have its known payload hash.
+
+    Raises
+    ------
+    nnedu.data.IDXFormatError, nnedu.data.DataIntegrityError
+        If the file is malformed or not the known bytes.
+    """
+    payload = read_payload(path)
+    array = parse_idx(payload, datafile.filename, np.uint8, datafile.shape)
+    verify_payload(payload, datafile, path, dataset.name)
+    return array
 
 
 def is_official_download(path: str | os.PathLike, datafile: DataFile) -> bool:
     """Whether ``path`` is byte-for-byte the official ``.gz`` (its SHA-256 matches the registry)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() == datafile.gz_sha256
+    return sha256(Path(path).read_bytes()) == datafile.gz_sha256
 
 
 def find_file(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None = None) -> Path | None:
@@ -170,7 +176,8 @@ def fetch(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None =
     for base in mirrors_for(dataset, mirrors):
         url = base + datafile.filename
         try:
-            return download_file(url, dest, _verifier(dataset, datafile), progress=progress, timeout=timeout)
+            return download_file(url, dest, partial(read_verified, dataset, datafile), progress=progress,
+                                 timeout=timeout)
         except (urllib.error.URLError, HTTPException, OSError, DownloadError, IDXFormatError,
                 DataIntegrityError, ValueError) as exc:
             failures.append(f"  {url}: {type(exc).__name__}: {exc}")
@@ -219,7 +226,7 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
         path = find_file(dataset, datafile, root)
         if path is not None and not force:
             try:
-                _verifier(dataset, datafile)(path)
+                read_verified(dataset, datafile, path)
             except (IDXFormatError, DataIntegrityError):
                 path = None
         if path is None or force:

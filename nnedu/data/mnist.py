@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nnedu.data.checksums import DataFile, Dataset, get_dataset, verify_payload
-from nnedu.data.download import fetch, find_file
-from nnedu.data.idx import parse_idx, read_payload
+from nnedu.data.checksums import DataFile, Dataset, get_dataset
+from nnedu.data.download import fetch, find_file, read_verified
 from nnedu.data.paths import candidate_dirs
 
 # (resolved path, size, mtime_ns) -> verified array; never handed out, only copies of it.
@@ -33,9 +32,7 @@ def _read_verified(dataset: Dataset, datafile: DataFile, path: Path) -> np.ndarr
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _verified:
-        payload = read_payload(path)
-        array = parse_idx(payload, path.name, np.uint8, datafile.shape)
-        verify_payload(payload, datafile, path, dataset.name)
+        array = read_verified(dataset, datafile, path)
         array.flags.writeable = False
         _verified[key] = array
     return _verified[key]
