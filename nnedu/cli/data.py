@@ -66,7 +66,7 @@ def info_command(args: argparse.Namespace) -> int:
     """Print each data set's files, where they are and whether they verify; 1 if any is corrupt."""
     root = args.data_dir
     print(f"Cache folder: {root if root is not None else data_dir()}  (from {_origin(root)})")
-    corrupt = 0
+    corrupt, missing = 0, []
     for dataset in DATASETS.values():
         print(f"\n{dataset.name}: {dataset.title}; license {dataset.license}")
         for datafile in dataset.files:
@@ -74,6 +74,8 @@ def info_command(args: argparse.Namespace) -> int:
             label = f"  {datafile.split:5s} {datafile.kind:6s} {datafile.count:>6,d}"
             if path is None:
                 print(f"{label}  missing   {datafile.filename}")
+                if dataset.name not in missing:
+                    missing.append(dataset.name)
                 continue
             try:
                 load_file(dataset.name, datafile.split, datafile.kind, root, download=False, copy=False)
@@ -83,8 +85,6 @@ def info_command(args: argparse.Namespace) -> int:
                 continue
             wrapper = "official .gz" if is_official_download(path, datafile) else "payload verified"
             print(f"{label}  ok        {path}  (SHA-256 {wrapper})")
-    missing = [d.name for d in DATASETS.values()
-               if any(find_file(d, f, root) is None for f in d.files)]
     if missing:
         print(f"\nTo fetch what is missing: python -m nnedu data download {' '.join(missing)}")
     if corrupt:
