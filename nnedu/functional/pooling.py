@@ -40,12 +40,18 @@ import numpy as np
 from nnedu.functional.conv import IntOrPair, _check_input, _pair, conv_output_size, pad2d
 
 
+def _pool_sizes(kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair
+                ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """``(kh, kw), (sh, sw), (ph, pw)`` as pairs of ints; the stride defaults to the window size."""
+    k = _pair(kernel_size, "kernel_size")
+    s = _pair(stride, "stride") if stride is not None else k
+    return k, s, _pair(padding, "padding")
+
+
 def _pool_args(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,
                name: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], int, int]:
     """Normalise sizes, check the input, return ``(k, s, p, Ho, Wo)``."""
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
-    ph, pw = _pair(padding, "padding")
+    (kh, kw), (sh, sw), (ph, pw) = _pool_sizes(kernel_size, stride, padding)
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError(f"{name}: padding ({ph}, {pw}) must be at most half the kernel size ({kh}, {kw})")
     _check_input(x, name, (kh, kw), (ph, pw))
@@ -110,9 +116,7 @@ def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kern
     np.ndarray
         ``dL/dx``, shape ``x.shape``.
     """
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
-    ph, pw = _pair(padding, "padding")
+    (kh, kw), (sh, sw), (ph, pw) = _pool_sizes(kernel_size, stride, padding)
     N, C, H, W = x.shape
     Ho, Wo = y.shape[2:]
     xp = pad2d(x, (ph, pw), value=-np.inf)
@@ -168,9 +172,7 @@ def avg_pool2d_backward(grad_out: np.ndarray, x_shape: tuple[int, int, int, int]
                         kernel_size: IntOrPair, stride: IntOrPair | None = None,
                         padding: IntOrPair = 0) -> np.ndarray:
     """Spread each ``G[n, c, i, j] / (kh kw)`` over its window; returns ``dL/dx`` of shape ``x_shape``."""
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride, "stride") if stride is not None else (kh, kw)
-    ph, pw = _pair(padding, "padding")
+    (kh, kw), (sh, sw), (ph, pw) = _pool_sizes(kernel_size, stride, padding)
     N, C, H, W = x_shape
     Ho, Wo = grad_out.shape[2:]
     share = grad_out * (1.0 / (kh * kw))

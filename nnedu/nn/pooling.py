@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnedu.functional.conv import IntOrPair, _check_input, _pair
-from nnedu.functional.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from nnedu.functional.conv import IntOrPair, _check_input
+from nnedu.functional.pooling import (_pool_sizes, avg_pool2d, avg_pool2d_backward, max_pool2d,
+                                      max_pool2d_backward)
 from nnedu.nn._checks import as_float_array, check_grad_shape
 from nnedu.nn.module import Module
 
@@ -15,9 +16,7 @@ class _Pool2d(Module):
     def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,
                  padding: IntOrPair = 0) -> None:
         super().__init__()
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride") if stride is not None else self.kernel_size
-        self.padding = _pair(padding, "padding")
+        self.kernel_size, self.stride, self.padding = _pool_sizes(kernel_size, stride, padding)
         name = type(self).__name__
         if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
             raise ValueError(f"{name}: need kernel_size >= 1, stride >= 1, padding >= 0; got "
