@@ -102,15 +102,12 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any | None = None,
     path = os.fspath(path)
     if not path.endswith(".npz"):
         path += ".npz"
-    arrays: dict[str, np.ndarray] = {}
-    names = []
-    for name, value in model.state_dict().items():
-        arrays[f"model/{name}"] = value
-        names.append(name)
+    state = model.state_dict()
+    arrays = {f"model/{name}": value for name, value in state.items()}
     meta: dict[str, Any] = {
         "model_class": type(model).__name__,
         "config": getattr(model, "config", None),
-        "model_keys": names,
+        "model_keys": list(state),
         "optimizer": None,
         "optimizer_class": None,
         "scheduler": None,
@@ -168,15 +165,11 @@ def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             data = {k: z[k] for k in files}  # reading every member checks every CRC
     except CheckpointError:
         raise
-    except ValueError as e:
-        if "allow_pickle" in str(e):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as e:
+        if isinstance(e, ValueError) and "allow_pickle" in str(e):
             raise CheckpointError(
                 f"nnedu.load: {path} contains pickled Python objects; nnedu checkpoints never do, and "
                 "nnedu never unpickles (it could run code from the file). Refusing to load it.") from e
-        raise CheckpointError(
-            f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
-            f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy.") from e
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as e:
         raise CheckpointError(
             f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
             f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy."
