@@ -79,19 +79,21 @@ class LeNet5(SummaryMixin, Sequential):
         self.input_shape = (1, 28, 28)
         gen = get_rng(rng)
         act, pool = (ReLU, MaxPool2d) if variant == "modern" else (Tanh, AvgPool2d)
-        self.c1 = Conv2d(1, 6, 5, padding=2, init="he" if init == "uniform" else init, rng=gen)
+        # "uniform" overwrites He weights below; drawing them first keeps a seed's weights unchanged
+        layer_init = "he" if init == "uniform" else init
+        self.c1 = Conv2d(1, 6, 5, padding=2, init=layer_init, rng=gen)
         self.c1.needs_input_grad = False
         self.act1 = act()
         self.s2 = pool(2)
-        self.c3 = Conv2d(6, 16, 5, init="he" if init == "uniform" else init, rng=gen)
+        self.c3 = Conv2d(6, 16, 5, init=layer_init, rng=gen)
         self.act3 = act()
         self.s4 = pool(2)
-        self.c5 = Conv2d(16, 120, 5, init="he" if init == "uniform" else init, rng=gen)
+        self.c5 = Conv2d(16, 120, 5, init=layer_init, rng=gen)
         self.act5 = act()
         self.flatten = Flatten()
-        self.f6 = Linear(120, 84, init="he" if init == "uniform" else init, rng=gen)
+        self.f6 = Linear(120, 84, init=layer_init, rng=gen)
         self.act6 = act()
-        self.output = Linear(84, 10, init="he" if init == "uniform" else init, rng=gen)
+        self.output = Linear(84, 10, init=layer_init, rng=gen)
         if init == "uniform":
             for layer in (self.c1, self.c3, self.c5, self.f6, self.output):
                 _uniform_init(layer, gen)
