@@ -60,8 +60,7 @@ def summary_table(model: Module, input_shape: Sequence[int] | None = None) -> st
         for name, layer in children:
             x = layer(x)
             n = sum(p.size for p in layer.parameters())
-            rows.append((name, _describe(layer), _fmt_shape(x.shape[1:]),
-                         f"{n:,}" if n else "0"))
+            rows.append((name, _describe(layer), _fmt_shape(x.shape[1:]), f"{n:,}"))
     finally:
         model.train(was_training)
         for m, c in caches.items():
