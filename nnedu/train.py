@@ -18,8 +18,9 @@ import csv
 import json
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -84,6 +85,7 @@ class History:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "History":
+        """Inverse of :meth:`to_dict`; keys that are not fields are ignored."""
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
     def to_json(self, path: str) -> None:
@@ -93,6 +95,7 @@ class History:
 
     @classmethod
     def from_json(cls, path: str) -> "History":
+        """Read a history written by :meth:`to_json`."""
         with open(path, encoding="utf-8") as f:
             return cls.from_dict(json.load(f))
 
@@ -132,17 +135,24 @@ def _batches(data: Any, batch_size: int) -> Iterable[tuple[np.ndarray, np.ndarra
     return data
 
 
+@contextmanager
+def _eval_mode(model: Module) -> Iterator[None]:
+    """Run the ``with`` block in eval mode, then put back the model's previous mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
 def predict(model: Module, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Logits of ``model`` for ``images``, computed in eval mode in batches.
 
     The model's train/eval mode is restored afterwards.
     """
-    was_training = model.training
-    model.eval()
-    try:
+    with _eval_mode(model):
         out = [model(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
-    finally:
-        model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, 0))
 
 
@@ -166,11 +176,9 @@ def evaluate(model: Module, data: Any, criterion: Any | None = None, batch_size:
     -------
     Evaluation
     """
-    was_training = model.training
-    model.eval()
     logits, labels = [], []
     total_loss, n = 0.0, 0
-    try:
+    with _eval_mode(model):
         for xb, yb in _batches(data, batch_size):
             z = model(xb)
             if criterion is not None:
@@ -178,8 +186,6 @@ def evaluate(model: Module, data: Any, criterion: Any | None = None, batch_size:
             n += len(yb)
             logits.append(z)
             labels.append(np.asarray(yb))
-    finally:
-        model.train(was_training)
     if n == 0:
         raise ValueError("evaluate: the data set is empty")
     z_all, y_all = np.concatenate(logits), np.concatenate(labels)
