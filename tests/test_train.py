@@ -110,13 +110,19 @@ def _sabotage_from(epoch_to_break, snapshots):
     return callback
 
 
-def test_best_weights_are_restored():
+def _fit_sabotaged(epochs, snapshots=None, **fit_kwargs):
+    """Fit a small MLP on the tiny set (validated on itself) whose weights are wrecked after epoch 2."""
     x, y = _tiny()
     model = MLP((20, 32, 4), rng=0)
-    snapshots = []
-    cb = _sabotage_from(2, snapshots)
+    cb = _sabotage_from(2, [] if snapshots is None else snapshots)
     hist = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=1e-2), DataLoader(x, y, 32, seed=0),
-               4, val_loader=(x, y), progress=False, on_epoch_end=lambda h: cb(h, model))
+               epochs, val_loader=(x, y), progress=False, on_epoch_end=lambda h: cb(h, model), **fit_kwargs)
+    return hist, model, (x, y)
+
+
+def test_best_weights_are_restored():
+    snapshots = []
+    hist, model, (x, y) = _fit_sabotaged(4, snapshots)
     assert hist.best_epoch in (1, 2) and hist.restored_best
     assert hist.val_acc[hist.best_epoch - 1] == hist.best_val_acc > max(hist.val_acc[2:])
     for (k, v), w in zip(model.state_dict().items(), snapshots[hist.best_epoch - 1].values()):
@@ -125,23 +131,13 @@ def test_best_weights_are_restored():
 
 
 def test_restore_best_can_be_switched_off():
-    x, y = _tiny()
-    model = MLP((20, 32, 4), rng=0)
-    snapshots = []
-    cb = _sabotage_from(2, snapshots)
-    hist = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=1e-2), DataLoader(x, y, 32, seed=0),
-               3, val_loader=(x, y), progress=False, restore_best=False, on_epoch_end=lambda h: cb(h, model))
+    hist, model, (x, y) = _fit_sabotaged(3, restore_best=False)
     assert not hist.restored_best
     assert evaluate(model, (x, y)).accuracy == hist.val_acc[-1]
 
 
 def test_early_stopping():
-    x, y = _tiny()
-    model = MLP((20, 32, 4), rng=0)
-    cb = _sabotage_from(2, [])
-    hist = fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=1e-2), DataLoader(x, y, 32, seed=0),
-               20, val_loader=(x, y), progress=False, early_stopping_patience=2,
-               on_epoch_end=lambda h: cb(h, model))
+    hist, model, (x, y) = _fit_sabotaged(20, early_stopping_patience=2)
     assert hist.stopped_early and hist.epochs == hist.best_epoch + 2 < 20
     with pytest.raises(ValueError, match="val_loader"):
         fit(model, CrossEntropyLoss(), Adam(model.parameters()), DataLoader(x, y, 32), 1,
