@@ -16,6 +16,26 @@ def _plt():
     return plt
 
 
+def _axes_grid(n: int, ncols: int, axes: Any, cell: float, extra_height: float = 0.0) -> np.ndarray:
+    """Flat array of axes for ``n`` panels in rows of ``ncols`` (a new figure unless ``axes``), frames off."""
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, -(-n // ncols))
+    if axes is None:
+        _, axes = _plt().subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + extra_height), squeeze=False)
+    axes = np.asarray(axes).reshape(-1)
+    for ax in axes:
+        ax.axis("off")
+    return axes
+
+
+def _finish(fig: Any, title: str | None) -> Any:
+    """Add the optional title, tighten the layout, return the figure."""
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | None = None,
                  val_label: str = "validation", title: str | None = None) -> Any:
     """Loss and accuracy curves of a :class:`~nnedu.train.History`, side by side.
@@ -23,7 +43,8 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
     Left: the loss of every mini-batch (thin line) and its moving average
     over a tenth of an epoch, the training loss per epoch (averaged over its
     batches) and the validation loss after each epoch. A dotted line marks
-    the epoch whose weights :func:`~nnedu.train.fit` restored, if any. Right: training and validation accuracy per epoch, in percent.
+    the epoch whose weights :func:`~nnedu.train.fit` restored, if any.
+    Right: training and validation accuracy per epoch, in percent.
     The x axis counts epochs; epoch ``e``'s averages are drawn at ``x = e``.
 
     Parameters
@@ -70,10 +91,7 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
     ax_acc.legend()
     for ax in axes:
         ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None = None, ax: Any = None,
@@ -97,18 +115,19 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
         _, ax = plt.subplots(figsize=(6.5, 5.5))
     c = matrix.shape[0]
     shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
-    # log-like colour scale so that the few mistakes are visible beside the large diagonal
-    im = ax.imshow(np.sqrt(shown), cmap="Blues")
+    # square-root colour scale so that the few mistakes are visible beside the large diagonal
+    colour = np.sqrt(shown)
+    im = ax.imshow(colour, cmap="Blues")
     names = [str(i) for i in range(c)] if class_names is None else list(class_names)
     ax.set_xticks(range(c), names, rotation=45 if class_names is not None else 0, ha="right" if class_names else "center")
     ax.set_yticks(range(c), names)
     ax.set(xlabel="predicted class", ylabel="true class", title=title or "Confusion matrix")
-    top = np.sqrt(shown).max() if shown.size else 1
+    top = colour.max() if colour.size else 1
     for i in range(c):
         for j in range(c):
             if matrix[i, j]:
                 ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if np.sqrt(shown[i, j]) > 0.6 * top else "black")
+                        color="white" if colour[i, j] > 0.6 * top else "black")
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="sqrt(" + ("fraction" if normalize else "count") + ")")
     return ax.figure
 
@@ -121,30 +140,17 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     Used for digits (e.g. the most confidently wrong, titled ``"7 -> 1 (98%)"``)
     and feature maps.
     """
-    plt = _plt()
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[1] == 1:
         images = images[:, 0]
     if images.ndim != 3:
         raise ValueError(f"plot_image_grid: expected images (N, H, W) or (N, 1, H, W), got {images.shape}")
-    n = len(images)
-    ncols = max(1, min(ncols, n))
-    nrows = max(1, -(-n // ncols))
-    if axes is None:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(figsize_per * ncols, figsize_per * nrows + 0.3 * bool(titles)),
-                                 squeeze=False)
-    axes = np.asarray(axes).reshape(-1)
-    for k, ax in enumerate(axes):
-        ax.axis("off")
-        if k < n:
-            ax.imshow(images[k], cmap=cmap)
-            if titles is not None:
-                ax.set_title(titles[k], fontsize=8)
-    fig = axes[0].figure
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    axes = _axes_grid(len(images), ncols, axes, figsize_per, extra_height=0.3 * bool(titles))
+    for k, (ax, image) in enumerate(zip(axes, images)):
+        ax.imshow(image, cmap=cmap)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=8)
+    return _finish(axes[0].figure, title)
 
 
 def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes: Any = None,
@@ -156,7 +162,6 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
     first Linear layer, pass ``weight.T.reshape(-1, 28, 28)`` to see each
     hidden unit's weights as an image.
     """
-    plt = _plt()
     w = np.asarray(weight)
     if w.ndim == 4:
         out_c, in_c = w.shape[:2]
@@ -166,19 +171,8 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
             w, ncols = w.reshape(out_c * in_c, *w.shape[2:]), in_c
     if w.ndim != 3:
         raise ValueError(f"plot_filters: expected weights (out, in, kh, kw) or (n, kh, kw), got {np.shape(weight)}")
-    n = len(w)
-    ncols = max(1, min(ncols, n))
-    nrows = -(-n // ncols)
-    if axes is None:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.1 * nrows), squeeze=False)
-    axes = np.asarray(axes).reshape(-1)
-    for k, ax in enumerate(axes):
-        ax.axis("off")
-        if k < n:
-            lim = float(np.abs(w[k]).max()) or 1.0
-            ax.imshow(w[k], cmap=cmap, vmin=-lim, vmax=lim)
-    fig = axes[0].figure
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    axes = _axes_grid(len(w), ncols, axes, 1.1)
+    for ax, filt in zip(axes, w):
+        lim = float(np.abs(filt).max()) or 1.0
+        ax.imshow(filt, cmap=cmap, vmin=-lim, vmax=lim)
+    return _finish(axes[0].figure, title)
