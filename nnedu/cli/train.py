@@ -15,10 +15,14 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnedu.recipes import DATASETS, OPTIMIZERS, RECIPES, SCHEDULERS
+
+if TYPE_CHECKING:
+    from nnedu.train import Evaluation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    """``nnedu train``: run a recipe, save model, history and curves; 0 on success, 1 if training diverged."""
     import nnedu
     from nnedu.data import DataLoader
     from nnedu.metrics import confusion_matrix, format_confusion_matrix
@@ -112,7 +117,6 @@ def train_command(args: argparse.Namespace) -> int:
     total = time.perf_counter() - started
 
     ev = evaluate(model, (x_test, y_test), criterion)
-    n_right = int(round(ev.accuracy * len(y_test)))
     extra = {"dataset": args.dataset, "recipe": recipe.to_dict(), "test_accuracy": ev.accuracy,
              "train_images": int(len(y_train)), "limit": args.limit, "val_size": args.val_size,
              "input_mean": data.mean, "input_std": data.std}
@@ -134,12 +138,13 @@ def train_command(args: argparse.Namespace) -> int:
         print(f"restored the weights of epoch {history.best_epoch} (best validation accuracy "
               f"{100 * history.best_val_acc:.2f}%)")
     print(f"seconds per epoch: {np.mean(history.seconds):.1f} (total {total:.0f} s)")
-    print(f"Test accuracy: {100 * ev.accuracy:.2f}% ({n_right}/{len(y_test)})")
+    _print_test_accuracy(ev, y_test)
     print(f"wrote {out / 'model.npz'}, {out / 'history.json'}, {out / 'history.csv'}, {out / 'curves.png'}")
     return 0
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    """``nnedu evaluate``: test accuracy and confusion matrix of a saved model; 1 if the file is unreadable."""
     from nnedu.data import FASHION_MNIST, load_fashion_mnist, load_mnist
     from nnedu.metrics import confusion_matrix, format_confusion_matrix
     from nnedu.recipes import standardize
@@ -163,6 +168,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
     names = list(FASHION_MNIST.classes) if dataset == "fashion-mnist" else None
     print(f"{args.model_file}: {type(ckpt.model).__name__} on the {dataset} test set ({len(y):,} images)")
     print(format_confusion_matrix(confusion_matrix(y, ev.logits, 10), names))
-    n_right = int(np.count_nonzero(ev.predictions == y))
-    print(f"Test accuracy: {100 * ev.accuracy:.2f}% ({n_right}/{len(y)})")
+    _print_test_accuracy(ev, y)
     return 0
+
+
+def _print_test_accuracy(ev: Evaluation, labels: np.ndarray) -> None:
+    """The line both commands print last about the model: ``Test accuracy: 99.21% (9921/10000)``."""
+    n_right = int(np.count_nonzero(ev.predictions == labels))
+    print(f"Test accuracy: {100 * ev.accuracy:.2f}% ({n_right}/{len(labels)})")
