@@ -67,7 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    """``nnedu train``: run a recipe, save model, history and curves; 0 on success, 1 if training diverged."""
+    """``nnedu train``: run a recipe, save model, history and curves.
+
+    Returns 0 on success, 1 if training diverged, 2 for an impossible ``--val-size``.
+    """
     import nnedu
     from nnedu.data import DataLoader
     from nnedu.metrics import confusion_matrix, format_confusion_matrix
