@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -65,6 +65,7 @@ class Recipe:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (JSON-serialisable)."""
         return asdict(self)
 
 
@@ -192,11 +193,11 @@ class ShiftAugment:
 
     def __init__(self, loader: Any, max_shift: int, seed: int | np.random.Generator | None = 0) -> None:
         self.loader, self.max_shift = loader, int(max_shift)
-        self.rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+        self.rng = np.random.default_rng(seed)  # a Generator is returned as it is
 
     def __len__(self) -> int:
         return len(self.loader)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for x, y in self.loader:
             yield random_shift(x, self.max_shift, self.rng), y
