@@ -300,7 +300,6 @@ def fit(
     best_state = None
     bar = tqdm(total=steps_per_epoch * epochs if steps_per_epoch is not None else None,
                disable=not progress, unit="batch", dynamic_ncols=True)
-    global_step = 0
     try:
         for epoch in range(1, epochs + 1):
             model.train()
@@ -309,13 +308,13 @@ def fit(
             total_loss, correct, seen = 0.0, 0, 0
             start = time.perf_counter()
             for step, (xb, yb) in enumerate(train_loader, start=1):
-                global_step += 1
                 logits = model(xb)
                 loss = float(criterion(logits, yb))
                 if not math.isfinite(loss):
                     lr = _lr(optimizer)
                     raise TrainingDivergedError(
-                        _divergence_message(loss, epoch, epochs, step, steps_per_epoch, global_step, lr),
+                        _divergence_message(loss, epoch, epochs, step, steps_per_epoch,
+                                            len(history.step_loss) + 1, lr),
                         epoch, step, lr, history)
                 optimizer.zero_grad()
                 model.backward(criterion.backward())
@@ -335,7 +334,8 @@ def fit(
                     on_step(history)
             history.seconds.append(time.perf_counter() - start)
             if seen == 0:
-                raise ValueError("fit: the training loader produced no batches")
+                raise ValueError("fit: the training loader produced no batches; check that the training set is "
+                                 "not empty (and, with drop_last=True, holds at least batch_size examples)")
             history.train_loss.append(total_loss / seen)
             history.train_acc.append(correct / seen)
 
