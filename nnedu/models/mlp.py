@@ -51,16 +51,16 @@ class MLP(SummaryMixin, Sequential):
         self.config: dict[str, Any] = {"name": "MLP", "kwargs": {
             "sizes": sizes, "activation": activation, "batchnorm": bool(batchnorm), "dropout": float(dropout)}}
         self.input_shape = (sizes[0],)
+        # None stays None: Dropout then draws its masks from the global generator at each forward
         gen = get_rng(rng) if rng is not None else None
         init = "he" if activation in ("relu", "leaky_relu") else "xavier"
         self.flatten = Flatten()
         n_layers = len(sizes) - 1
-        for i in range(1, n_layers + 1):
+        for i in range(1, n_layers):  # hidden blocks
             setattr(self, f"fc{i}", Linear(sizes[i - 1], sizes[i], init=init, rng=gen))
-            if i == n_layers:
-                break
             if batchnorm:
                 setattr(self, f"bn{i}", BatchNorm1d(sizes[i]))
             setattr(self, f"act{i}", ACTIVATIONS[activation]())
             if dropout > 0:
                 setattr(self, f"drop{i}", Dropout(dropout, rng=gen))
+        setattr(self, f"fc{n_layers}", Linear(sizes[-2], sizes[-1], init=init, rng=gen))  # the logits
