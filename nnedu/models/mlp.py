@@ -22,6 +22,12 @@ class MLP(SummaryMixin, Sequential):
 
     Layers are named ``flatten, fc1, bn1, act1, drop1, fc2, ...``.
 
+    ``backward`` returns ``dL/dx`` (so :func:`~nnedu.checking.gradcheck` can
+    check the whole network), unlike :class:`~nnedu.models.LeNet5`, whose C1
+    skips it. Training never uses that gradient: ``model.fc1.needs_input_grad =
+    False`` saves fc1's ``G W^T`` product (``(N, 256) @ (256, 784)`` by default)
+    in every step, and ``backward`` then returns None.
+
     Parameters
     ----------
     sizes : sequence of int
