@@ -118,8 +118,9 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
     # square-root colour scale so that the few mistakes are visible beside the large diagonal
     colour = np.sqrt(shown)
     im = ax.imshow(colour, cmap="Blues")
-    names = [str(i) for i in range(c)] if class_names is None else list(class_names)
-    ax.set_xticks(range(c), names, rotation=45 if class_names is not None else 0, ha="right" if class_names else "center")
+    named = class_names is not None  # names are slanted, digits stand upright
+    names = list(class_names) if named else [str(i) for i in range(c)]
+    ax.set_xticks(range(c), names, rotation=45 if named else 0, ha="right" if named else "center")
     ax.set_yticks(range(c), names)
     ax.set(xlabel="predicted class", ylabel="true class", title=title or "Confusion matrix")
     top = colour.max() if colour.size else 1
@@ -128,7 +129,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
             if matrix[i, j]:
                 ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=7,
                         color="white" if colour[i, j] > 0.6 * top else "black")
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="sqrt(" + ("fraction" if normalize else "count") + ")")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=f"sqrt({'fraction' if normalize else 'count'})")
     return ax.figure
 
 
