@@ -146,7 +146,7 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
         images = images[:, 0]
     if images.ndim != 3:
         raise ValueError(f"plot_image_grid: expected images (N, H, W) or (N, 1, H, W), got {images.shape}")
-    axes = _axes_grid(len(images), ncols, axes, figsize_per, extra_height=0.3 * bool(titles))
+    axes = _axes_grid(len(images), ncols, axes, figsize_per, extra_height=0.3 if titles is not None else 0.0)
     for k, (ax, image) in enumerate(zip(axes, images)):
         ax.imshow(image, cmap=cmap)
         if titles is not None:
