@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
 
 from nnedu.data import DataLoader, load_mnist, stratified_subset
 from nnedu.models import MLP
@@ -123,8 +124,7 @@ def _smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
     return np.concatenate([head, (c[window:] - c[:-window]) / window])
 
 
-def draw_dashboard(runs: Sequence[DashboardRun], live: History | None = None, live_label: str = "",
-                   steps_per_epoch: int | None = None):
+def draw_dashboard(runs: Sequence[DashboardRun], live: History | None = None, live_label: str = "") -> Figure:
     """Loss per step (smoothed) and validation accuracy per epoch for every run; returns the Figure."""
     fig = new_figure(10.0, 3.8)
     ax_loss, ax_acc = fig.subplots(1, 2)

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
 
 from nnedu import landscapes
 from nnedu import optim
@@ -137,7 +138,7 @@ def compute_trajectories(settings: Sequence[RunSettings]) -> list[Run]:
     return [compute_trajectory(s) for s in settings]
 
 
-def draw_runs(function: str, runs: Sequence[Run], title: str | None = None):
+def draw_runs(function: str, runs: Sequence[Run], title: str | None = None) -> Figure:
     """Contour plot of ``function`` with each run's path, and the loss per step beside it.
 
     Parameters

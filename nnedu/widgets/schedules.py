@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.figure import Figure
 
 from nnedu.nn.parameter import Parameter
 from nnedu.optim import SGD
@@ -136,7 +137,7 @@ def scheduler_lrs(kind: str, epochs: int, lr: float = 0.1, **settings: Any) -> l
     return out
 
 
-def draw_schedules(curves: dict[str, list[float]], log_y: bool = False):
+def draw_schedules(curves: dict[str, list[float]], log_y: bool = False) -> Figure:
     """Plot several lr curves (label -> list of rates) against epoch; returns the Figure."""
     fig = new_figure(7.0, 3.4)
     ax = fig.add_subplot()
