@@ -128,12 +128,16 @@ JS_MODEL_ERRORS = """() => {
   }
   return errors;
 }"""
+JS_NO_OUTPUTS = """() => {
+  const cells = [...window.jupyterapp.shell.currentWidget.content.model.cells].filter(c => c.type === 'code');
+  return cells.length > 0 && cells.every(c => c.outputs.length === 0 && !c.executionCount);
+}"""
 JS_ALL_CELLS_RAN = """() => {
   const w = window.jupyterapp.shell.currentWidget;
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
   if (!k || k.status !== 'idle') return false;
-  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+  const cells = [...w.content.model.cells].filter(c => c.type === 'code');
+  return cells.length > 0 && cells.every(c => c.executionCount > 0);
 }"""
 
 
@@ -163,6 +167,10 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
                 no_news.first.click()
             page.screenshot(path=str(screenshot_dir / "01_opened.png"))
 
+            # the stored notebook shows the outputs of a full run: clear them, so that every prompt and
+            # output checked below comes from this run (Edit > Clear Outputs of All Cells)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+            page.wait_for_function(JS_NO_OUTPUTS, timeout=30_000, polling=250)
             # Run > Run All Cells, through JupyterLab's command registry (what the menu item calls)
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             page.wait_for_function(JS_ALL_CELLS_RAN, timeout=RUN_ALL_MS, polling=1000)
