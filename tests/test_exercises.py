@@ -268,7 +268,8 @@ def test_cli_writes_student_copies(tmp_path):
 
 #: Notebooks whose student copies are executed here (quick mode, a few seconds each).
 EXECUTED = ["01_linear_relu.ipynb", "02_softmax_cross_entropy.ipynb", "03_batchnorm.ipynb",
-            "04_convolution.ipynb", "05_pooling_padding.ipynb"]
+            "04_convolution.ipynb", "05_pooling_padding.ipynb", "06_optimizers_schedulers.ipynb",
+            "07_mlp_mnist.ipynb", "08_lenet5_mnist.ipynb"]
 
 
 def _all_notebooks() -> list[Path]:
@@ -300,13 +301,13 @@ def test_student_notebook_runs_top_to_bottom(name, tmp_path):
     """The student copy executes without errors in quick mode; its checks say "not implemented yet"."""
     nbclient = pytest.importorskip("nbclient")
     student, removed = make_student_notebook(nbformat.read(NOTEBOOKS / name, as_version=4), name=name)
-    assert removed >= 1
+    assert removed >= (1 if name < "06" else 2), f"{name} has too few exercises with solution markers"
     # The kernel inherits the environment: quick mode, and one BLAS thread (on a busy 2-core machine a
     # multi-threaded OpenBLAS makes the small matrix products of quick mode many times slower).
     saved = {k: os.environ.get(k) for k in ("NNEDU_QUICK", "OPENBLAS_NUM_THREADS")}
     os.environ.update(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1")
     try:
-        nbclient.NotebookClient(student, timeout=300, kernel_name="python3",
+        nbclient.NotebookClient(student, timeout=120, kernel_name="python3",
                                 resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     finally:
         for k, v in saved.items():
