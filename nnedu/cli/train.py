@@ -31,13 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train an MLP or LeNet-5 and save model, history and curves",
         description="Train a model on MNIST or Fashion-MNIST. Without options: the default recipe "
                     "on the full data set. Unset options take the model's default recipe "
-                    f"(mlp: {RECIPES['mlp'].optimizer} lr {RECIPES['mlp'].lr} {RECIPES['mlp'].scheduler}; "
-                    f"lenet5: {RECIPES['lenet5'].optimizer} lr {RECIPES['lenet5'].lr} "
-                    f"{RECIPES['lenet5'].scheduler}).")
+                    "(" + "; ".join(f"{name}: {r.optimizer} lr {r.lr}, batch {r.batch_size}, {r.scheduler}, "
+                                    f"{r.epochs} epochs" for name, r in sorted(RECIPES.items())) + ").")
     p.add_argument("model", choices=sorted(RECIPES), help="which model")
     p.add_argument("--dataset", choices=DATASETS, default="mnist", help="data set (default mnist)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the training set (default 10)")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default 128)")
+    p.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: the recipe's)")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: the recipe's)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="update rule")
     p.add_argument("--lr", type=float, default=None, help="(initial) learning rate")
     p.add_argument("--momentum", type=float, default=None, help="momentum for 'momentum'/'nesterov' (default 0.9)")
