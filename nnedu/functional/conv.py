@@ -31,16 +31,23 @@ Two implementations compute the same numbers:
   version**: explicit Python loops over samples, filters and output pixels,
   one line per formula above. Slow (seconds for one MNIST batch).
 * :func:`conv2d` = :func:`conv2d_im2col_forward` / :func:`conv2d_im2col_backward` —
-  the fast version. :func:`im2col` copies every receptive field into a column,
-  so that the whole convolution is one matrix product per sample:
+  the fast version. :func:`im2col` copies every receptive field into a column.
+  Put the columns of all ``N`` samples side by side and the whole convolution
+  is **one** matrix product for the batch:
 
-  .. math:: \text{col}[n] \in \mathbb{R}^{(C k_h k_w) \times (H_o W_o)}, \quad
-            y[n] = w_{\text{mat}}\, \text{col}[n] + b, \quad
-            w_{\text{mat}} = w.\text{reshape}(F, C k_h k_w).
+  .. math:: \text{col} \in \mathbb{R}^{(C k_h k_w) \times (N H_o W_o)}, \quad
+            Y = w_{\text{mat}}\, \text{col} + b, \quad
+            w_{\text{mat}} = w.\text{reshape}(F, C k_h k_w),
 
-  Backward is two more matrix products, ``dw_mat = sum_n G[n] col[n]^T`` and
-  ``dcol[n] = w_mat^T G[n]``, and :func:`col2im`, which adds every column back
-  onto the pixels it came from (overlapping windows accumulate).
+  where column ``(n, i, j)`` of ``col`` is the window under output pixel
+  ``(i, j)`` of sample ``n`` and ``Y[f, (n, i, j)] = y[n, f, i, j]``. One big
+  product rather than ``N`` small ones (one per sample), because BLAS splits a
+  big product over all CPU cores and a small one not at all.
+
+  Backward is two more matrix products, ``dw_mat = G_mat col^T`` and
+  ``dcol = w_mat^T G_mat`` (``G_mat`` is ``G`` laid out like ``Y``), and
+  :func:`col2im`, which adds every column back onto the pixels it came from
+  (overlapping windows accumulate).
 
   For stride 1 the fast version uses a variant of im2col on a "wide" output
   grid (``_im2col_wide``): same numbers, but NumPy copies and adds long
@@ -159,6 +166,13 @@ def im2col(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair = 1,
     output axes ``(Ho, Wo)`` are innermost so that this copy moves whole runs of
     neighbouring pixels.
     """
+    windows = _windows(x, kernel_size, stride, padding)             # (N, C, kh, kw, Ho, Wo), a view
+    N, C, kh, kw, Ho, Wo = windows.shape
+    return windows.reshape(N, C * kh * kw, Ho * Wo)
+
+
+def _windows(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair, padding: IntOrPair) -> np.ndarray:
+    """The receptive fields of :func:`im2col` as a read-only view ``(N, C, kh, kw, Ho, Wo)`` of the padded ``x``."""
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride, "stride")
     ph, pw = _pair(padding, "padding")
@@ -167,9 +181,8 @@ def im2col(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair = 1,
     Ho, Wo = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
     xp = pad2d(x, (ph, pw))
     sN, sC, sH, sW = xp.strides
-    windows = as_strided(xp, shape=(N, C, kh, kw, Ho, Wo),
-                         strides=(sN, sC, sH, sW, sH * sh, sW * sw), writeable=False)
-    return windows.reshape(N, C * kh * kw, Ho * Wo)
+    return as_strided(xp, shape=(N, C, kh, kw, Ho, Wo),
+                      strides=(sN, sC, sH, sW, sH * sh, sW * sw), writeable=False)
 
 
 def col2im(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: IntOrPair,
@@ -214,7 +227,10 @@ def col2im(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: Int
 
 
 def _im2col_wide(x: np.ndarray, kernel_size: tuple[int, int], padding: tuple[int, int]) -> np.ndarray:
-    r"""Stride-1 im2col on a "wide" output grid: ``(N, C*kh*kw, Ho*Wp)`` (a speed trick, same numbers).
+    r"""Stride-1 im2col on a "wide" output grid, batch in the columns: ``(C*kh*kw, N*Ho*Wp)``.
+
+    A speed trick with the same numbers as :func:`im2col` (after the transposition
+    ``(N, K, L) -> (K, N*L)``).
 
     With stride 1, output pixel ``(i, j)`` reads ``xp[n, c, i + p, j + q]``. Flatten
     each padded image row by row (row length ``Wp = W + 2 pw``): that cell sits at
@@ -234,24 +250,27 @@ def _im2col_wide(x: np.ndarray, kernel_size: tuple[int, int], padding: tuple[int
     xp = np.zeros((N, C, Hp + 1, Wp), dtype=x.dtype)
     xp[:, :, ph:ph + H, pw:pw + W] = x
     sN, sC, sH, sW = xp.strides
-    windows = as_strided(xp, shape=(N, C, kh, kw, Ho * Wp), strides=(sN, sC, sH, sW, sW), writeable=False)
-    return windows.reshape(N, C * kh * kw, Ho * Wp)
+    windows = as_strided(xp, shape=(C, kh, kw, N, Ho * Wp), strides=(sC, sH, sW, sN, sW), writeable=False)
+    return windows.reshape(C * kh * kw, N * Ho * Wp)
 
 
 def _col2im_wide(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: tuple[int, int],
                  padding: tuple[int, int]) -> np.ndarray:
-    """The adjoint of :func:`_im2col_wide`: for each kernel offset add one contiguous run (junk columns must be 0)."""
+    """The adjoint of :func:`_im2col_wide`: for each kernel offset add one contiguous run per image.
+
+    The junk columns of ``col`` must be 0. Returns a ``(N, C, H, W)`` view of a ``(C, N, ...)`` array.
+    """
     (kh, kw), (ph, pw) = kernel_size, padding
     N, C, H, W = x_shape
     Hp, Wp = H + 2 * ph, W + 2 * pw
     L = (Hp - kh + 1) * Wp
-    cols = col.reshape(N, C, kh, kw, L)
-    dxp = np.zeros((N, C, (Hp + 1) * Wp), dtype=col.dtype)
+    cols = col.reshape(C, kh, kw, N, L)
+    dxp = np.zeros((C, N, (Hp + 1) * Wp), dtype=col.dtype)
     for p in range(kh):
         for q in range(kw):
             start = p * Wp + q
-            dxp[:, :, start:start + L] += cols[:, :, p, q]
-    return dxp.reshape(N, C, Hp + 1, Wp)[:, :, ph:ph + H, pw:pw + W]
+            dxp[:, :, start:start + L] += cols[:, p, q]
+    return dxp.reshape(C, N, Hp + 1, Wp)[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
 
 
 def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: IntOrPair,
@@ -272,7 +291,12 @@ def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, strid
 def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                           stride: IntOrPair = 1, padding: IntOrPair = 0
                           ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Fast convolution: :math:`y[n] = w_{mat}\,\text{col}[n] + b`.
+    r"""Fast convolution, one matrix product for the whole batch: :math:`Y = w_{mat}\,\text{col} + b`.
+
+    ``col`` holds the windows of all ``N`` samples side by side, ``(C*kh*kw, N*Ho*Wo)``,
+    so that :math:`Y[f, (n, i, j)] = b[f] + \sum_{c, p, q} w_{mat}[f, (c, p, q)]\, \text{col}[(c, p, q), (n, i, j)]
+    = y[n, f, i, j]`. Steps: (1) im2col, (2) one matrix product, (3) ``Y`` back to
+    ``(N, F, Ho, Wo)`` plus the bias.
 
     Parameters
     ----------
@@ -289,24 +313,31 @@ def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
     y : np.ndarray
         ``(N, F, Ho, Wo)``.
     col : np.ndarray
-        The columns, to be passed to :func:`conv2d_im2col_backward`: ``im2col(x)``
-        of shape ``(N, C*kh*kw, Ho*Wo)``, except for stride 1, where a faster
-        "wide" variant of shape ``(N, C*kh*kw, Ho*Wp)`` is used (see ``_im2col_wide``).
+        The columns, to be passed to :func:`conv2d_im2col_backward`: shape
+        ``(C*kh*kw, N*Ho*Wo)`` (``im2col(x)`` with the batch moved into the
+        columns), except for stride 1, where a faster "wide" variant of shape
+        ``(C*kh*kw, N*Ho*Wp)`` is used (see ``_im2col_wide``).
     """
     (sh, sw), (ph, pw), (Ho, Wo) = _conv_args(x, weight, bias, stride, padding, "conv2d")
     F, C, kh, kw = weight.shape
     N = x.shape[0]
-    w_mat = weight.reshape(F, C * kh * kw)                          # (F, K)
-    if (sh, sw) == (1, 1):                                           # fast path, see _im2col_wide
-        col = _im2col_wide(x, (kh, kw), (ph, pw))                    # (N, K, Ho*Wp)
-        y_wide = np.matmul(w_mat, col).reshape(N, F, Ho, -1)         # (N, F, Ho, Wp)
-        y = y_wide[..., :Wo] + bias[:, None, None] if bias is not None else y_wide[..., :Wo].copy()
-        return y, col
-    col = im2col(x, (kh, kw), (sh, sw), (ph, pw))                   # (N, K, L), K = C*kh*kw, L = Ho*Wo
-    y = np.matmul(w_mat, col)                                        # (N, F, L): one GEMM per sample
-    if bias is not None:
-        y += bias[:, None]
-    return y.reshape(N, F, Ho, Wo), col
+    w_mat = weight.reshape(F, C * kh * kw)                           # (F, K), K = C*kh*kw
+    # (1) im2col: col[(c, p, q), (n, i, j)] = xp[n, c, i sh + p, j sw + q]
+    if (sh, sw) == (1, 1):
+        col = _im2col_wide(x, (kh, kw), (ph, pw))                     # (K, N*Ho*Wp), see _im2col_wide
+    else:
+        windows = _windows(x, (kh, kw), (sh, sw), (ph, pw))          # (N, C, kh, kw, Ho, Wo), a view
+        col = windows.transpose(1, 2, 3, 0, 4, 5).reshape(C * kh * kw, N * Ho * Wo)   # (K, N*Ho*Wo)
+    # (2) one matrix product for the whole batch
+    Y = w_mat @ col                                                  # (F, N*L)
+    # (3) y[n, f, i, j] = Y[f, (n, i, j)] + b[f]  (cutting off the wide grid's junk columns)
+    Y = Y.reshape(F, N, Ho, -1)[..., :Wo].transpose(1, 0, 2, 3)      # (N, F, Ho, Wo), a view
+    y = np.empty((N, F, Ho, Wo), dtype=Y.dtype)
+    if bias is None:
+        y[...] = Y
+    else:
+        np.add(Y, bias[:, None, None], out=y)
+    return y, col
 
 
 def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple[int, int, int, int],
@@ -315,9 +346,11 @@ def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple
                            ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`conv2d_im2col_forward` from ``G = dL/dy``.
 
-    .. math:: dw_{mat} = \sum_n G[n]\,\text{col}[n]^T, \quad
+    With ``G_mat[f, (n, i, j)] = G[n, f, i, j]`` (``G`` laid out like ``Y``):
+
+    .. math:: dw_{mat} = G_{mat}\,\text{col}^T, \quad
               db = \sum_{n, i, j} G[n, :, i, j], \quad
-              dx = \text{col2im}(w_{mat}^T G[n])
+              dx = \text{col2im}(w_{mat}^T G_{mat})
 
     Parameters
     ----------
@@ -340,24 +373,21 @@ def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple
         Shapes ``x_shape``, ``weight.shape`` and ``(F,)``.
     """
     F, C, kh, kw = weight.shape
-    N, _, H, W = x_shape
+    N, _, Ho, Wo = grad_out.shape
     wide = _pair(stride, "stride") == (1, 1)
-    db = grad_out.sum(axis=(0, 2, 3))
-    if wide:                                                         # zero gradient for the junk columns
-        Wp = col.shape[2] // grad_out.shape[2]
-        G = np.zeros(grad_out.shape[:3] + (Wp,), dtype=grad_out.dtype)
-        G[..., :grad_out.shape[3]] = grad_out
-        G = G.reshape(N, F, -1)                                      # (N, F, Ho*Wp)
-    else:
-        G = grad_out.reshape(N, F, -1)                               # (N, F, L)
-    dw = np.matmul(G, col.transpose(0, 2, 1)).sum(axis=0)            # sum_n (F, L) @ (L, K) -> (F, K)
+    L = col.shape[1] // N                                            # Ho*Wp (wide) or Ho*Wo
+    G = np.zeros((F, N, Ho, L // Ho), dtype=grad_out.dtype)          # zero gradient for the junk columns
+    G[..., :Wo] = grad_out.transpose(1, 0, 2, 3)
+    G = G.reshape(F, N * L)                                          # G_mat, laid out like Y
+    dw = G @ col.T                                                   # (F, N*L) @ (N*L, K) -> (F, K)
+    db = G.sum(axis=1)                                               # sum over all columns (n, i, j)
     dx = None
     if need_input_grad:
-        dcol = np.matmul(weight.reshape(F, -1).T, G)                 # (K, F) @ (N, F, L) -> (N, K, L)
+        dcol = weight.reshape(F, -1).T @ G                           # (K, F) @ (F, N*L) -> (K, N*L)
         if wide:
             dx = _col2im_wide(dcol, x_shape, (kh, kw), _pair(padding, "padding"))
-        else:
-            dx = col2im(dcol, x_shape, (kh, kw), stride, padding)
+        else:                                                        # col2im takes (N, K, L)
+            dx = col2im(dcol.reshape(-1, N, L).transpose(1, 0, 2), x_shape, (kh, kw), stride, padding)
     return dx, dw.reshape(weight.shape), db
 
 

@@ -29,7 +29,7 @@ class Conv2d(Module):
         dL/dxp[n, c, i sh + p, j sw + q] += sum_f G[n, f, i, j] w[f, c, p, q]
 
     ``method="im2col"`` (default) computes this with :func:`nnedu.functional.im2col`
-    and one matrix product per sample; ``method="naive"`` uses the explicit loops
+    and one matrix product for the whole batch; ``method="naive"`` uses the explicit loops
     of :func:`nnedu.functional.conv2d_naive` that the notebook teaches (same
     results to rounding, hundreds of times slower).
 
