@@ -168,7 +168,6 @@ Read as matrix products:
 Here is the backward pass as `nnedu` implements it (note `+=`: gradients accumulate, as in PyTorch, until `zero_grad()`):
 '''),
         code(r'''
-# NBVAL_IGNORE_OUTPUT
 show_source(nn.Linear.backward)
 '''),
         md(r'''
@@ -262,7 +261,6 @@ $$ Y = \max(X, 0), \qquad \frac{\partial Y_i}{\partial X_i} = \mathbb{1}[X_i > 0
 Because the map is elementwise, its Jacobian is diagonal, and the chain rule collapses to an elementwise product: the upstream gradient passes through where the input was positive and is blocked where it was negative. At $X_i = 0$ the function has a kink and no derivative; any value in $[0, 1]$ is a valid *subgradient*. `nnedu` (like PyTorch) uses 0. The forward pass caches only the boolean mask $X > 0$:
 '''),
         code(r'''
-# NBVAL_IGNORE_OUTPUT
 show_source(nn.ReLU)
 '''),
         code(r'''
@@ -516,7 +514,6 @@ $$ \underbrace{\frac{\partial L}{\partial Z}}_{N\times C} = \frac{1}{N}\big(\und
 Beautifully simple: the gradient is "predicted minus true", each entry in $[-1/N, 1/N]$. It pushes the correct logit up by $1 - P_{n,y_n}$ and every other logit down by its probability. The fused `nnedu.nn.CrossEntropyLoss` computes $\log P$ with log-softmax in the forward pass and $(P - Y)/N$ in the backward pass:
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(nn.CrossEntropyLoss)
 """),
         md(r"""
@@ -572,7 +569,6 @@ $$ \log P_k = z_k - \log \sum_j e^{z_j}, \qquad \log\sum_j e^{z_j} = m + \log \s
 where the sum on the right lies in $[1, C]$ and its log is harmless. This is what `nnedu.functional.log_softmax` and `CrossEntropyLoss` do:
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(log_softmax)
 """),
         md(r"""
@@ -775,7 +771,6 @@ print("output mean", y.mean(axis=0).round(6) + 0.0, " std", y.std(axis=0).round(
 To differentiate a complicated expression without mistakes, break it into elementary operations — nodes of a graph — and apply the chain rule node by node, from the output back to the input. `nnedu.functional.batchnorm_forward_steps` computes BatchNorm exactly this way, one node per line, with $n$ values per feature ($n = N$ here):
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(batchnorm_forward_steps)
 """),
         code(r"""
@@ -825,7 +820,6 @@ Walk the graph backwards. Each node receives the gradient of its output and mult
 `batchnorm_backward_steps` is this table, line by line:
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(batchnorm_backward_steps)
 """),
         md(r"""
@@ -846,7 +840,6 @@ $$
 Read it: the gradient of a normalised layer is the incoming gradient with its mean removed and its component along $\hat x$ removed, then rescaled. It reuses $\sum_j G_j = d\beta$ and $\sum_j G_j \hat x_j = d\gamma$, so the whole backward pass costs a few passes over the data. `nnedu.functional.batchnorm_backward` (used by `nn.BatchNorm1d`) implements it:
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(batchnorm_backward)
 """),
         md(r"""
@@ -1169,7 +1162,6 @@ for H, k, s, p, what in examples:
 The formula translates directly into loops over samples, filters and output pixels, with the sum over $(c, p, q)$ done by one `np.sum` of an elementwise product. This is `nnedu.functional.conv2d_naive`, the teaching version:
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(conv2d_naive)
 """),
         md(r"""
@@ -1248,7 +1240,6 @@ $$ dxp[n, c, i s_h + p, j s_w + q] \mathrel{+}= d\,\text{col}[n, (c, p, q), (i, 
 That is `col2im`. It is the *adjoint* (transpose) of im2col, $\langle \text{im2col}(x), c\rangle = \langle x, \text{col2im}(c)\rangle$, and **not its inverse**: `col2im(im2col(x))` multiplies each pixel by the number of windows that contain it. Only when windows do not overlap ($s \ge k$) is it the identity (on the covered pixels).
 """),
         code(r"""
-# NBVAL_IGNORE_OUTPUT
 show_source(col2im)
 """),
         code(r"""
