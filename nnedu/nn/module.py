@@ -44,7 +44,7 @@ class Module:
         if self.cache is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward() called before forward(): "
-                "run a forward pass first (and do not call backward twice per forward)"
+                "run a forward pass first"
             )
         return self.cache
 
