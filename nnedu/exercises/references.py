@@ -65,19 +65,20 @@ REFERENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-def leaky_names(exercise: str) -> set[str]:
+def leaky_names(exercise: str, include_exercise: bool = True) -> set[str]:
     """The dotted suffixes whose source would show the answer to ``exercise``.
 
     A function contributes its name (``conv2d_naive``); a method ``Class.method`` contributes
     ``Class.method`` and ``Class`` (showing the class shows the method). The exercise's own name
-    is always included (its source in the instructor copy is the solution).
+    is included (its source in the instructor copy is the solution) unless ``include_exercise`` is
+    false.
 
     Examples
     --------
     >>> sorted(leaky_names("linear_backward"))
     ['Linear', 'Linear.backward', 'linear_backward']
     """
-    names = {exercise}
+    names = {exercise} if include_exercise else set()
     for ref in REFERENCES.get(exercise, ()):
         parts = ref.split(".")
         if parts[-1][:1].islower() and len(parts) >= 2 and parts[-2][:1].isupper():  # a method

@@ -67,7 +67,7 @@ ClearMode = Literal["answers", "all", "none"]
 
 _MARKER = re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\s*$", re.IGNORECASE)
 _MARKER_LIKE = re.compile(r"(?i:^[\s#]*(?:begin|end)[\s_-]*solution)|(?:BEGIN|END)[\s_-]*SOLUTION")
-_CHECK_CALL = re.compile(r"\bcheck_(\w+)\s*\(")
+_CHECK_CALL = re.compile(r"(?<!def )\bcheck_(\w+)\s*\(")
 _QUESTION = re.compile(r"^\s*\*\*Question\s+(\d+)\.\*\*")
 _ANSWER = re.compile(r"^\s*\*\*Answer\s+(\d+)\.\*\*")
 _SHOW_SOURCE = re.compile(r"(?:\bshow_source|\bgetsource|%psource|%pinfo2)\s*\(?\s*([A-Za-z_][\w.]*)"
