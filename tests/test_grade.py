@@ -237,3 +237,42 @@ def test_uses_reference_flags_the_library_inside_an_exercise():
                           modules, imported) == "conv2d_naive"
     assert uses_reference("def relu_backward(X, G):\n    return G * (X > 0)  # not nn.ReLU", "relu_backward",
                           modules, {"ReLU"}) is None
+
+
+def test_cli_grade(tmp_path):
+    subs, src = tmp_path / "subs", tmp_path / "notebooks"
+    subs.mkdir()
+    src.mkdir()
+    nbformat.write(source_notebook(), src / "01_tiny.ipynb")
+    (subs / "zoe.pdf").write_bytes(b"%PDF-1.4")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "nnedu", "exercises", "grade", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path)
+    proc = run("subs", "--out", "out", "--timeout", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("zoe: 0 pass, 0 fail, 2 error, 0 not attempted (not a notebook")
+    assert _rows(tmp_path / "out")["zoe"]["double"] == "error"
+    for args, message in [(("nowhere", "--out", "o"), "nowhere is not a folder of submissions"),
+                          (("subs", "--out", "o", "--source", "subs"), "no instructor notebooks (.ipynb) in subs"),
+                          (("subs", "--out", "o", "--timeout", "inf"), "--timeout must be a positive number")]:
+        bad = run(*args)
+        assert bad.returncode == 2 and bad.stderr.startswith(f"nnedu exercises grade: error: {message}"), bad.stderr
+
+
+def test_grade_a_real_student_copy_of_notebook_01(tmp_path):
+    """The student copy of 01 with its stubs filled from the instructor copy passes both checks when graded."""
+    notebooks = ROOT / "notebooks"
+    instructor = nbformat.read(notebooks / "01_linear_relu.ipynb", as_version=4)
+    student, removed = make_student_notebook(instructor, name="01_linear_relu.ipynb", check_leaks=False)
+    assert removed >= 2
+    for mine, ref in zip(student.cells, instructor.cells):
+        if mine.source != ref.source and mine.cell_type == "code":
+            mine.source = "\n".join(line for line in ref.source.split("\n") if "SOLUTION" not in line)
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    nbformat.write(student, tmp_path / "subs" / "ann" / "01_linear_relu.ipynb")
+    reports = grade_all(tmp_path / "subs", tmp_path / "out", source=notebooks, timeout=300, verbose=False)
+    nb01 = reports[0].notebooks["01_linear_relu.ipynb"]
+    assert nb01.run == "ran to the end" and nb01.problems == []
+    assert nb01.outcomes and all(o.status == "pass" for o in nb01.outcomes.values()), nb01.outcomes
+    row = _rows(tmp_path / "out")["ann"]
+    assert row["relu_backward"] == row["linear_backward"] == "pass"
+    assert row["accuracy"] == "not attempted"                        # notebook 07 was not handed in

@@ -443,6 +443,8 @@ def write_student_copies(src: str | Path, out: str | Path, clear: ClearMode = "a
         paths = [src]
     elif src.suffix == ".md" and src.is_file():
         raise StudentCopyError(f"{src} is a text source with the solutions in it; give the .ipynb (or its folder)")
+    elif not src.exists():
+        raise StudentCopyError(f"{src} does not exist (run this from the nnedu folder, or give SRC)")
     else:
         raise StudentCopyError(f"{src} is neither a notebook nor a folder of notebooks")
     if not paths:
