@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnedu.exercises.references import REFERENCES, leaky_names, matches
+from nnedu.exercises.reimplements import REIMPLEMENTS, leaky_names, matches
 from nnedu.exercises.student import (StudentCopyError, find_leaks, make_student_notebook, strip_solutions,
                                      write_student_copies)
 
@@ -176,8 +176,8 @@ def test_reference_table_names_real_code():
             "maxpool_backward avgpool_forward avgpool_backward pad_forward pad_backward sgd_step adagrad_step "
             "rmsprop_step adam_step step_lr multistep_lr exponential_lr cosine_lr train_one_epoch evaluate "
             "accuracy confusion_matrix conv2d_param_count receptive_field").split()
-    assert set(REFERENCES) == set(spec)
-    for refs in REFERENCES.values():
+    assert set(REIMPLEMENTS) == set(spec)
+    for refs in REIMPLEMENTS.values():
         for ref in refs:
             parts = ref.split(".")
             for k in range(len(parts), 0, -1):       # the longest importable module prefix

@@ -15,7 +15,7 @@ student is named by its file name), :func:`grade_all`
 4. reads the verdict line of each check, ``^(PASS|FAIL|TODO)  (\w+)`` (SPEC.md), and maps it to
    ``pass``, ``fail``, ``not attempted``; no verdict (the notebook crashed, timed out, or lost the
    check cell) is ``error``. An exercise whose cell uses nnedu's own implementation
-   (:data:`~nnedu.exercises.references.REFERENCES`), or whose check says so ("calls nnedu's own"),
+   (:data:`~nnedu.exercises.reimplements.REIMPLEMENTS`), or whose check says so ("calls nnedu's own"),
    is a ``fail``.
 
 and writes to ``out``:
@@ -48,7 +48,7 @@ from pathlib import Path
 
 import nbformat
 
-from nnedu.exercises.references import leaky_names, matches
+from nnedu.exercises.reimplements import leaky_names, matches
 from nnedu.exercises.student import StudentCopyError, atomic_write_bytes, question_cells, read_notebook
 from nnedu.exercises.submit import gather_answers
 
@@ -199,7 +199,8 @@ def _first_code_cell(nb: nbformat.NotebookNode, pattern: str) -> int | None:
 
 
 _NNEDU_MODULES = {"nn", "functional", "optim", "metrics", "train", "data", "models", "checking", "conv",
-                  "pooling", "batchnorm", "activation", "lr_scheduler", "loss", "linear", "exercises"}
+                  "pooling", "batchnorm", "activation", "lr_scheduler", "loss", "linear", "exercises",
+                  "reference", "workspace", "student_nn"}
 
 
 def _nnedu_aliases(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
@@ -223,7 +224,7 @@ def uses_reference(cell_source: str, exercise: str, modules: set[str], imported:
 
     Flags an import inside the cell of a name that re-implements the exercise, and an attribute chain
     on an nnedu module (``nn.ReLU``, ``nnedu.metrics.accuracy``) or a name imported from nnedu that
-    ends with one (see :func:`nnedu.exercises.references.leaky_names`).
+    ends with one (see :func:`nnedu.exercises.reimplements.leaky_names`).
     """
     names = leaky_names(exercise, include_exercise=False)
     code = "\n".join(line.split("#")[0] for line in cell_source.split("\n"))

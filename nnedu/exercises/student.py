@@ -29,7 +29,7 @@ copy that has one:
 * a line of a solution (ignoring whitespace; short or boilerplate lines excepted) that still appears
   in any cell's source or kept output;
 * ``show_source(X)`` / ``inspect.getsource(X)`` / ``X??`` where ``X`` is an exercise function or the
-  nnedu code it re-implements (:data:`nnedu.exercises.references.REFERENCES`), above the exercise's
+  nnedu code it re-implements (:data:`nnedu.exercises.reimplements.REIMPLEMENTS`), above the exercise's
   check (below it, "compare yours with the library's" is fine);
 * markdown that states an answer outside a solution block, e.g. ``(Answer: 32 pixels)``.
 
@@ -54,7 +54,7 @@ from typing import Literal
 
 import nbformat
 
-from nnedu.exercises.references import leaky_names, matches
+from nnedu.exercises.reimplements import leaky_names, matches
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"

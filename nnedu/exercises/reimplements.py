@@ -1,10 +1,13 @@
 """Which nnedu code each exercise re-implements: one table for the student-copy generator and the grader.
 
+Besides the library code listed here, every exercise has its reference solution in
+:mod:`nnedu.exercises.reference` under its own name, which :func:`leaky_names` adds.
+
 A student copy must not show the reference of a function the student is about to write
 (:mod:`nnedu.exercises.student` refuses ``show_source(nn.Linear.backward)`` above
 ``check_linear_backward``), and a graded exercise must not call it
 (:mod:`nnedu.exercises.grade` flags ``from nnedu.nn import ReLU`` in the cell that defines
-``relu_backward``). Both read :data:`REFERENCES`.
+``relu_backward``). Both read :data:`REIMPLEMENTS`.
 
 Each entry maps an exercise name (the ``<name>`` of ``check_<name>(<name>)``) to the dotted
 names of the nnedu functions, methods or classes that implement the same thing.
@@ -12,7 +15,7 @@ names of the nnedu functions, methods or classes that implement the same thing.
 from __future__ import annotations
 
 #: exercise name -> dotted names of the nnedu code it re-implements.
-REFERENCES: dict[str, tuple[str, ...]] = {
+REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     # 01_linear_relu
     "linear_forward": ("nnedu.nn.Linear.forward",),
     "linear_backward": ("nnedu.nn.Linear.backward",),
@@ -70,8 +73,9 @@ def leaky_names(exercise: str, include_exercise: bool = True) -> set[str]:
 
     A function contributes its name (``conv2d_naive``); a method ``Class.method`` contributes
     ``Class.method`` and ``Class`` (showing the class shows the method). The exercise's own name
-    is included (its source in the instructor copy is the solution) unless ``include_exercise`` is
-    false.
+    is included (its source in the instructor copy is the solution, and
+    ``nnedu.exercises.reference.<exercise>`` is the reference solution) unless ``include_exercise``
+    is false and no nnedu function has that name.
 
     Examples
     --------
@@ -79,7 +83,7 @@ def leaky_names(exercise: str, include_exercise: bool = True) -> set[str]:
     ['Linear', 'Linear.backward', 'linear_backward']
     """
     names = {exercise} if include_exercise else set()
-    for ref in REFERENCES.get(exercise, ()):
+    for ref in (*REIMPLEMENTS.get(exercise, ()), f"nnedu.exercises.reference.{exercise}"):
         parts = ref.split(".")
         if parts[-1][:1].islower() and len(parts) >= 2 and parts[-2][:1].isupper():  # a method
             names.add(".".join(parts[-2:]))
