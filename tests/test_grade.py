@@ -95,7 +95,9 @@ def graded(tmp_path_factory):
     nbformat.write(nb, alice / "01_tiny.ipynb")
     (alice / "workspace").mkdir()
     (alice / "workspace" / "double.py").write_text("def double(x):\n    return 2 * x\n")
-    make_submission(alice, subs / "alice.zip", verbose=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("NNEDU_WORKSPACE", raising=False)
+        make_submission(alice, subs / "alice.zip", verbose=False)
 
     bob = subs / "bob"                        # partly wrong: double not attempted, square wrong
     bob.mkdir()
@@ -185,7 +187,8 @@ def test_answers_gradescope_and_network(graded):
     assert "network: [Errno 101] network access is disabled while grading" in ran.cells[1].outputs[0].text
 
 
-def test_submit_bundles_and_refuses_notebooks_not_run_in_order(tmp_path, capsys):
+def test_submit_bundles_and_refuses_notebooks_not_run_in_order(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NNEDU_WORKSPACE", raising=False)     # the student's workspace: my-course/workspace
     folder = tmp_path / "my-course"
     folder.mkdir()
     nbformat.write(student_copy(answer="Because."), folder / "01_tiny.ipynb")
