@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnedu.exercises.grade import grade_all, uses_reference
+from nnedu.exercises.grade import GradeError, grade_all, uses_reference
+from nnedu.exercises.reimplements import REIMPLEMENTS
 from nnedu.exercises.student import make_student_notebook
 from nnedu.exercises.submit import SubmitError, gather_answers, make_submission, run_order_problem
 
@@ -22,6 +23,9 @@ new_code, new_md = nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
 #: A fake check following SPEC.md's verdict lines, so the tests do not depend on the real checkers.
 SETUP = '''\
 def _check(name, fn, cases):
+    if "nnedu" in getattr(getattr(fn, "__code__", None), "co_names", ()):
+        print(f"FAIL  {name}: your function calls nnedu's own implementation.")
+        return
     try:
         wrong = [x for x, y in cases if fn(x) != y]
     except NotImplementedError:
@@ -99,9 +103,9 @@ def graded(tmp_path_factory):
         mp.delenv("NNEDU_WORKSPACE", raising=False)
         make_submission(alice, subs / "alice.zip", verbose=False)
 
-    bob = subs / "bob"                        # partly wrong: double not attempted, square wrong
+    bob = subs / "bob"                        # partly wrong: double not attempted, square wrong; renamed
     bob.mkdir()
-    nbformat.write(student_copy(double=None, square="return 2 * x"), bob / "01_tiny.ipynb")
+    nbformat.write(student_copy(double=None, square="return 2 * x"), bob / "01_tiny (1).ipynb")
 
     carol = subs / "carol"                    # an infinite loop in the second exercise
     carol.mkdir()
@@ -124,8 +128,18 @@ def graded(tmp_path_factory):
     (subs / "gina.zip").write_bytes(b"PK\x03\x04 definitely not a zip")         # a broken archive
     (subs / "hugo.ipynb").write_text('{"cells": "no"}')                         # a broken notebook alone
 
+    ivan = subs / "ivan"                      # uses the library: at run time, and imported in the cell
+    ivan.mkdir()
+    nbformat.write(student_copy(double="import nnedu\n    return 2 * x if nnedu else 0",
+                                square="return x * x"), ivan / "01_tiny.ipynb")
+    nb = nbformat.read(ivan / "01_tiny.ipynb", as_version=4)
+    nb.cells[4].source = "from nnedu.functional import relu\n\n" + nb.cells[4].source
+    nbformat.write(nb, ivan / "01_tiny.ipynb")
+
     out = tmp / "graded"
-    reports = grade_all(subs, out, source=src, timeout=5, verbose=False)
+    with pytest.MonkeyPatch.context() as mp:       # pretend square re-implements nnedu's relu
+        mp.setitem(REIMPLEMENTS, "square", ("nnedu.functional.activation.relu",))
+        reports = grade_all(subs, out, source=src, timeout=5, verbose=False)
     return out, {r.student: r for r in reports}
 
 
@@ -137,7 +151,7 @@ def _rows(out: Path) -> dict[str, dict[str, str]]:
 def test_gradebook(graded):
     out, _ = graded
     rows = _rows(out)
-    assert list(rows) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hugo"]
+    assert list(rows) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hugo", "ivan"]
     got = {s: (r["double"], r["square"], r["passed"], r["total"]) for s, r in rows.items()}
     assert got == {
         "alice": ("pass", "pass", "2", "2"),
@@ -148,10 +162,14 @@ def test_gradebook(graded):
         "frank": ("error", "error", "0", "2"),
         "gina": ("error", "error", "0", "2"),
         "hugo": ("error", "error", "0", "2"),
+        "ivan": ("fail", "fail", "0", "2"),
     }
+    assert "double: the function calls nnedu's own implementation" in rows["ivan"]["problems"]
+    assert ("square: the cell defining square uses nnedu's own implementation (from nnedu ... import relu)"
+            in rows["ivan"]["problems"])
     assert rows["alice"]["problems"] == ""
-    assert "stopped at the time limit (5 s) in cell 5 (an infinite loop?)" in rows["carol"]["problems"]
-    assert "cell 1 raised ModuleNotFoundError: No module named 'numpy_but_misspelled'" in rows["dave"]["problems"]
+    assert "stopped at the time limit (5 s) in cell 5 (`check_square(square)`; an infinite loop?)" in rows["carol"]["problems"]
+    assert "raised ModuleNotFoundError: No module named 'numpy_but_misspelled'" in rows["dave"]["problems"]
     assert "the cell defining double (exercise double) was deleted" in rows["erin"]["problems"]
     assert "the check cell of square (check_square) was deleted" in rows["erin"]["problems"]
     assert "the check cell of double was modified; the original check was run" in rows["erin"]["problems"]
@@ -254,11 +272,13 @@ def test_cli_grade(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("zoe: 0 pass, 0 fail, 2 error, 0 not attempted (not a notebook")
     assert _rows(tmp_path / "out")["zoe"]["double"] == "error"
-    for args, message in [(("nowhere", "--out", "o"), "nowhere is not a folder of submissions"),
-                          (("subs", "--out", "o", "--source", "subs"), "no instructor notebooks (.ipynb) in subs"),
-                          (("subs", "--out", "o", "--timeout", "inf"), "--timeout must be a positive number")]:
-        bad = run(*args)
-        assert bad.returncode == 2 and bad.stderr.startswith(f"nnedu exercises grade: error: {message}"), bad.stderr
+    bad = run("subs", "--out", "o", "--timeout", "inf")
+    assert bad.returncode == 2 and bad.stderr == ("nnedu exercises grade: error: --timeout must be a positive "
+                                                  "number of seconds, got inf\n")
+    with pytest.raises(GradeError, match="nowhere is not a folder of submissions"):
+        grade_all(tmp_path / "nowhere", tmp_path / "o", source=src)
+    with pytest.raises(GradeError, match="no instructor notebooks .* in .*subs"):
+        grade_all(subs, tmp_path / "o", source=subs)
 
 
 def test_grade_a_real_student_copy_of_notebook_01(tmp_path):

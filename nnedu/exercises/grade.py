@@ -287,6 +287,10 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, timeout: float, env: 
 
     client = NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=max(1, math.ceil(timeout)),
                             startup_timeout=120, resources={"metadata": {"path": str(workdir)}})
+    def where(i: int) -> str:
+        first = nb.cells[i].source.strip().split("\n")[0][:60]
+        return f"cell {i} (`{first}`"
+
     with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         deadline = time.monotonic() + timeout
         for i, cell in enumerate(nb.cells):
@@ -299,9 +303,9 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, timeout: float, env: 
             try:
                 client.execute_cell(cell, i)
             except CellTimeoutError:
-                return f"stopped at the time limit ({timeout:g} s) in cell {i} (an infinite loop?)"
+                return f"stopped at the time limit ({timeout:g} s) in {where(i)}; an infinite loop?)"
             except DeadKernelError:
-                return f"the kernel died in cell {i} (out of memory, or the code exited Python)"
+                return f"the kernel died in {where(i)}; out of memory, or the code exited Python)"
     return "ran to the end"
 
 
@@ -338,7 +342,8 @@ def grade_notebook(nb: nbformat.NotebookNode, src: SourceNotebook, workdir: Path
               and not _cell_text(c)[1].startswith("KeyboardInterrupt")]   # the interrupt at the time limit
     if errors:
         i, text = errors[0]
-        report.problems.append(f"cell {i} raised {text.splitlines()[0]}"
+        first = nb.cells[i].source.strip().split("\n")[0][:60]
+        report.problems.append(f"cell {i} (`{first}`) raised {text.splitlines()[0]}"
                                + (f" (and {len(errors) - 1} more cell(s) raised)" if len(errors) > 1 else ""))
     for ex in src.exercises:
         if ex not in check_cell:
@@ -421,6 +426,24 @@ def _unpack(entry: Path, dest: Path, sources: list[SourceNotebook]) -> Path:
     return root
 
 
+def _rename_by_content(workdir: Path, sources: list[SourceNotebook]) -> None:
+    """Give a renamed notebook (``01_linear_relu (1).ipynb``) its course name, found by its check calls."""
+    names = {s.name for s in sources}
+    strays = [p for p in sorted(workdir.glob("*.ipynb")) if p.name not in names]
+    for src in sources:
+        if (workdir / src.name).exists() or not src.exercises:
+            continue
+        for p in strays:
+            try:
+                text = p.read_text(encoding="utf-8", errors="replace")[:MAX_ZIP_BYTES]
+            except OSError:
+                continue
+            if all(f"check_{ex}" in text for ex in src.exercises):
+                p.rename(workdir / src.name)
+                strays.remove(p)
+                break
+
+
 def grade_submission(entry: Path, sources: list[SourceNotebook], timeout: float, quick: bool,
                      nonet: Path, verbose: bool = True) -> StudentReport:
     """Grade one submission; never raises (problems are in the report)."""
@@ -433,6 +456,7 @@ def grade_submission(entry: Path, sources: list[SourceNotebook], timeout: float,
             report.problem = str(e)
             return report
         env = _kernel_env(workdir, nonet, quick)
+        _rename_by_content(workdir, sources)
         for src in sources:
             path = workdir / src.name
             if not path.exists():
