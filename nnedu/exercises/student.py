@@ -20,8 +20,9 @@ that looks like a marker but is not one (``### BEGIN SOLUTIONS``, ``x = 1  ### E
 error, so that no solution slips through a typo.
 
 Outputs that would give the answer away are cleared: those of the solution cells, of every later
-code cell that uses a name the solution cells define (the checks), and of answer cells;
-``clear="all"`` clears every output instead.
+code cell that uses a name the solution cells define (the checks), of answer cells, and of cells
+that print the source of an exercise's reference below its check (the student sees it by running
+the cell, after trying); ``clear="all"`` clears every output instead.
 
 Then the copy is searched for leaks (:func:`find_leaks`), and the generator refuses to write any
 copy that has one:
@@ -234,6 +235,11 @@ def _uses(source: str, names: set[str]) -> bool:
     return any(re.search(rf"\b{re.escape(n)}\b", source) for n in names)
 
 
+def _shows_source(source: str, names: set[str]) -> bool:
+    """Whether a cell prints the source of one of ``names`` (its output is cleared in a student copy)."""
+    return any(matches(m.group(1) or m.group(2), names) for m in _SHOW_SOURCE.finditer(source))
+
+
 def _normalise(line: str) -> str:
     return " ".join(line.split())
 
@@ -338,6 +344,7 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             raise StudentCopyError(f"{name}, cell {a}: the answer cell of Question {n} has no "
                                    f"'{BEGIN}' ... '{END}' block: its model answer would reach students")
     student = nbformat.from_dict(nb)  # a deep copy
+    reference_names = set().union(*(leaky_names(ex) for ex in exercise_names(nb)))
     solution_names: set[str] = set()
     removed = 0
     for i, cell in enumerate(student.cells):
@@ -353,7 +360,8 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             cell.pop("attachments", None)
         if cell.cell_type != "code":
             continue
-        answer = is_solution or i in answer_cells or bool(solution_names and _uses(cell.source, solution_names))
+        answer = (is_solution or i in answer_cells or bool(solution_names and _uses(cell.source, solution_names))
+                  or _shows_source(cell.source, reference_names))
         if clear == "all" or (clear == "answers" and answer):
             cell.outputs = []
             cell.execution_count = None
