@@ -399,8 +399,10 @@ def _safe_extract(archive: Path, dest: Path) -> None:
 def _unpack(entry: Path, dest: Path, sources: list[SourceNotebook]) -> Path:
     """Copy the submission ``entry`` into ``dest``; returns the folder holding its notebooks."""
     if entry.is_dir():
-        shutil.copytree(entry, dest, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
-                        dirs_exist_ok=True)
+        def skipped(folder: str, names: list[str]) -> set[str]:   # checkpoints, and links (they may loop)
+            return {n for n in names if n == ".ipynb_checkpoints" or os.path.islink(os.path.join(folder, n))}
+
+        shutil.copytree(entry, dest, ignore=skipped, dirs_exist_ok=True)
     elif entry.suffix.lower() == ".zip":
         _safe_extract(entry, dest)
     elif entry.suffix.lower() == ".ipynb":             # one notebook: named after the course notebook it is
@@ -603,7 +605,12 @@ def grade_all(submissions: str | Path, out: str | Path, source: str | Path = "no
                 print(f"{r.student}: {counts.count('pass')} pass, {counts.count('fail')} fail, "
                       f"{counts.count('error')} error, {counts.count('not attempted')} not attempted"
                       f"{extra} [{r.seconds:.0f} s]", file=sys.stdout, flush=True)
-    names = [_safe_name(r.student) for r in reports]
+    names: list[str] = []
+    for r in reports:                            # alice.zip and alice/ get distinct files
+        name, k = _safe_name(r.student), 2
+        while name in names:
+            name, k = f"{_safe_name(r.student)}-{k}", k + 1
+        names.append(name)
     _write(out / "gradebook.csv", gradebook_csv(reports, sources))
     for r, name in zip(reports, names):
         _write(out / "feedback" / f"{name}.md", feedback_markdown(r, sources))
