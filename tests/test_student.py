@@ -203,3 +203,18 @@ def test_find_leaks_reports_every_leak():
     student, _ = make_student_notebook(nb, check_leaks=False)
     leaks = find_leaks(nb, student, name="t")
     assert len(leaks) == 3 and all(leak.startswith("t, cell ") for leak in leaks)
+
+
+def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
+    """A write that fails (full disk, ...) leaves neither a partial notebook nor a temporary file."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    nbformat.write(_course_notebook(), src / "01_a.ipynb")
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("nnedu.exercises.student.os.replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_student_copies(src, out)
+    assert list(out.iterdir()) == []
