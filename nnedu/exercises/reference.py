@@ -183,6 +183,17 @@ def pad_backward(G: Array, p: int) -> Array:
     return G[:, :, p:p + H, p:p + W]
 
 
+# -- 09: initialisation ----------------------------------------------------------------------------
+def xavier_std(fan_in: int, fan_out: int) -> float:
+    """Glorot: ``sqrt(2 / (fan_in + fan_out))``, keeping the forward and backward variance balanced."""
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def he_std(fan_in: int) -> float:
+    """He: ``sqrt(2 / fan_in)``, because ReLU keeps half of the second moment."""
+    return math.sqrt(2.0 / fan_in)
+
+
 # -- 06: optimizers and learning-rate schedules --------------------------------------------------------
 def sgd_step(w: Array, dw: Array, v: Array, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
              nesterov: bool = False) -> tuple[Array, Array]:
