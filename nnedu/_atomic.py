@@ -16,6 +16,24 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of a new file, as ``open()`` would create it (``mkstemp`` would make it private, 0o600).
+FILE_MODE = 0o666 & ~_umask()
+
+
+def new_temp_file(path: str | os.PathLike, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new, empty temporary file next to ``path`` (unique name, ordinary permissions): ``(fd, path)``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.chmod(tmp, FILE_MODE)
+    return fd, Path(tmp)
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None,
                  newline: str | None = None) -> Iterator[IO]:
@@ -24,8 +42,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     >>> with atomic_write("history.json", "w", encoding="utf-8") as f:   # doctest: +SKIP
     ...     f.write("{}")
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = new_temp_file(path)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             yield f
@@ -33,7 +50,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
