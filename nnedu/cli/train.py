@@ -226,10 +226,9 @@ def _load_training_data(args: argparse.Namespace, seed: int):  # -> nnedu.recipe
     try:
         return load_data(args.dataset, args.limit, seed, args.data_dir)
     except DownloadError as err:
-        reasons = [line.strip() for line in str(err).splitlines() if line.startswith("  ")]
-        _error(f"{args.dataset} is not in the data folder and could not be downloaded "
-               f"({reasons[0] if reasons else err}); run `python -m nnedu data download {args.dataset}` "
-               "when online, or set NNEDU_MIRRORS to a reachable mirror")
+        _error(f"{args.dataset} is not in the data folder and could not be downloaded ({err.reasons[0]}); "
+               f"run `python -m nnedu data download {args.dataset}` when online, or set NNEDU_MIRRORS "
+               "to a reachable mirror")
     except (DataIntegrityError, IDXFormatError, FileNotFoundError) as err:
         _error(f"{str(err).splitlines()[0]} (repair: `python -m nnedu data download --force {args.dataset}`)")
     return None
