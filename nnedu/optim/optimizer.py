@@ -14,6 +14,7 @@ An optimizer holds references to :class:`~nnedu.nn.Parameter` objects. After
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -117,7 +118,7 @@ class Optimizer:
     def _check_nonnegative(self, group: dict[str, Any], *names: str) -> None:
         for name in names:
             value = group[name]
-            if not _is_real(value) or not np.isfinite(value) or value < 0:
+            if not _is_real(value) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{self._name}: {name} must be a finite number >= 0, got {value!r}")
 
     def _check_unit_interval(self, group: dict[str, Any], name: str, value: float) -> None:
