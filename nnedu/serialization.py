@@ -20,6 +20,7 @@ import json
 import math
 import os
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,14 @@ class _Archive:
         self.path = path
         self.zip = zipfile.ZipFile(path)
         self.headers: dict[str, tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]] = {}
+        try:
+            self._read_headers()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def _read_headers(self) -> None:
+        path = self.path
         for info in self.zip.infolist():
             if not info.filename.endswith(".npy"):
                 raise _fail(path, f"unexpected member {info.filename!r} (a checkpoint holds only .npy arrays)")
@@ -196,6 +205,9 @@ class _Archive:
                 raise _fail(path, f"member {name!r} declares shape {shape} of {dtype} "
                                   f"but holds {info.file_size - header_size} bytes of data")
             self.headers[name] = (shape, dtype, info)
+
+    def close(self) -> None:
+        self.zip.close()
 
     def text(self, name: str, max_bytes: int) -> str:
         """A string member (the header tag, the JSON metadata), refused if larger than ``max_bytes``."""
@@ -295,7 +307,8 @@ def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Che
     if not os.path.exists(path):
         raise FileNotFoundError(f"nnedu.load: no such file: {path}")
     try:
-        return _load_checkpoint(_Archive(path), model)
+        with closing(_Archive(path)) as archive:
+            return _load_checkpoint(archive, model)
     except (CheckpointError, FileNotFoundError):
         raise
     except RecursionError as e:
