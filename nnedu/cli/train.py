@@ -30,7 +30,8 @@ from nnedu._atomic import check_writable, new_temp_file
 from nnedu.recipes import DATASETS, OPTIMIZERS, RECIPES, SCHEDULERS
 
 if TYPE_CHECKING:
-    from nnedu.train import Evaluation
+    from nnedu.recipes import Data, Recipe
+    from nnedu.train import Evaluation, History
 
 
 def _int_at_least(low: int) -> Callable[[str], int]:
@@ -136,7 +137,8 @@ def train_command(args: argparse.Namespace) -> int:
     return code
 
 
-def _train(args: argparse.Namespace, recipe, out: Path) -> int:
+def _train(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
+    """Load the data, train, evaluate and write the outputs; the exit code."""
     from nnedu.data import DataLoader
     from nnedu.metrics import confusion_matrix, format_confusion_matrix
     from nnedu.nn import CrossEntropyLoss
@@ -174,7 +176,7 @@ def _train(args: argparse.Namespace, recipe, out: Path) -> int:
         history = fit(model, criterion, optimizer, train_data, recipe.epochs, val_loader=monitor,
                       scheduler=scheduler, progress=not args.no_progress, restore_best=val is not None)
     except TrainingDivergedError as err:
-        return _error(f"{str(err).splitlines()[0]} Nothing was written to {out}.")
+        return _error(f"{str(err).splitlines()[0]} Try a smaller --lr. Nothing was written to {out}.")
     total = time.perf_counter() - started
 
     ev = evaluate(model, (x_test, y_test), criterion)
@@ -218,7 +220,7 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
-def _load_training_data(args: argparse.Namespace, seed: int):  # -> nnedu.recipes.Data | None
+def _load_training_data(args: argparse.Namespace, seed: int) -> Data | None:
     """The data of ``args.dataset``, or None after printing one line on why it is not available."""
     from nnedu.data import DataIntegrityError, DownloadError, IDXFormatError
     from nnedu.recipes import load_data
@@ -235,12 +237,14 @@ def _load_training_data(args: argparse.Namespace, seed: int):  # -> nnedu.recipe
 
 
 def _write_json(path: Path, record: dict) -> None:
+    """``record`` as JSON; a NaN or infinity becomes ``null`` (the file stays valid JSON)."""
     from nnedu.train import json_safe
     with open(path, "w", encoding="utf-8") as f:
         json.dump(json_safe(record), f, indent=1, allow_nan=False)
 
 
-def _save_curves(path: Path, history, has_val: bool, title: str) -> None:
+def _save_curves(path: Path, history: History, has_val: bool, title: str) -> None:
+    """The loss and accuracy curves of ``history`` as a PNG."""
     import matplotlib.pyplot as plt
 
     from nnedu.plotting import plot_history
