@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import nnedu
+from nnedu._atomic import FILE_MODE
 from hostile import ROOT, gzip_bomb, linux_only, npy_member, rewrite_checkpoint, run_limited
 from nnedu.data import IDXFormatError, MNIST, parse_idx, read_idx
 from nnedu.models import MLP
@@ -165,6 +166,7 @@ def test_concurrent_saves_to_one_path_all_succeed_and_leave_a_whole_file(tmp_pat
     for (name, a), (_, b) in zip(ckpt.model.state_dict().items(), expected.state_dict().items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.npz"]  # no temporary file left
+    assert path.stat().st_mode & 0o777 == FILE_MODE  # as open() would make it, not private like a temp file
 
 
 # -- item 4: checkpoint values are validated ------------------------------------------------------------
