@@ -302,8 +302,8 @@ def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Che
             f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
             f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy.") from e
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        if isinstance(e, ValueError) and "architecture mismatch" in str(e):
-            raise
+        if isinstance(e, ValueError) and str(e).startswith("nnedu.load:"):
+            raise  # ours: the architecture does not match, or the file cannot be rebuilt without a model
         raise CheckpointError(f"nnedu.load: cannot read {path}: the file is truncated, corrupted or forged "
                               f"({type(e).__name__}: {e})") from e
 
