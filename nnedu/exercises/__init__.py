@@ -19,7 +19,7 @@ from nnedu.exercises.report import CheckResult, gradcheck_report
 from nnedu.exercises.linear_relu import (
     check_linear_backward, check_linear_forward, check_relu_backward, check_relu_forward,
 )
-from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
+from nnedu.exercises.softmax import check_cross_entropy, check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
 from nnedu.exercises.conv import check_conv2d_naive
 from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
@@ -27,15 +27,16 @@ from nnedu.exercises.optim import check_adam_step, check_momentum_step
 from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
 from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import softmax as _softmax
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_softmax.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
     "check_linear_forward", "check_linear_backward", "check_relu_forward", "check_relu_backward",
-    "check_softmax", "check_softmax_ce_backward",
+    "check_softmax", "check_cross_entropy", "check_softmax_ce_backward",
     "check_batchnorm_backward",
     "check_conv2d_naive",
     "check_maxpool_backward", "check_avgpool_backward",
