@@ -89,6 +89,9 @@ def _softmax_exercise() -> Exercise:
         bugs=[
             Bug("you normalised each column (axis 0): each row (one example) must sum to 1",
                 lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True)),
+            Bug("you divided by the sum over the whole batch: each row (one example) must sum to 1, so sum "
+                "over axis 1 with keepdims=True",
+                lambda Z: (lambda E: E / E.sum())(np.exp(Z - Z.max(axis=1, keepdims=True)))),
             Bug("you subtracted the maximum of each column (axis 0): softmax is unchanged only when the "
                 "same constant is subtracted from a whole row, so use each row's maximum",
                 lambda Z: _rows(np.exp(Z - Z.max(axis=0, keepdims=True)))),
@@ -142,6 +145,8 @@ def _cross_entropy_exercise() -> Exercise:
             Bug("you averaged Y * log P over all N x C entries: only one class per row has Y = 1, so "
                 "sum over the classes and divide by N alone",
                 lambda Z, y: -(np.eye(Z.shape[1])[y] * _log_softmax(Z)).mean()),
+            Bug("you averaged log P over every class: the loss uses only the true class of each example, "
+                "log P[n, y_n]", lambda Z, y: -_log_softmax(Z).mean()),
             Bug("logP[:, y] is an (N, N) block (every example at every label of the batch): pick each "
                 "row's own label with logP[np.arange(N), y]",
                 lambda Z, y: -_log_softmax(Z)[:, y].mean()),
