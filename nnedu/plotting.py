@@ -186,6 +186,56 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
     return _finish(axes[0].figure, title)
 
 
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), and one marker per class.
+OKABE_ITO = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.ndarray, X: np.ndarray,
+                          y: np.ndarray, class_names: Sequence[str] | None = None, legend: bool = True,
+                          markersize: float = 12) -> Any:
+    """The predicted class of every point of a 2-D grid as pale regions, the data on top, one marker per class.
+
+    The meaning never rests on colour alone: each class has its own marker (circle, square,
+    triangle, ...) and a legend, and the regions use light tints of the same colour-blind-safe
+    colours (:data:`OKABE_ITO`), so a point on the wrong side of a boundary is visible as a
+    marker sitting in another class's tint.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    xx, yy : np.ndarray
+        ``(H, W)`` grid coordinates, e.g. from ``np.meshgrid``.
+    regions : np.ndarray
+        ``(H, W)`` integer predicted class at each grid point.
+    X : np.ndarray
+        ``(N, 2)`` data points.
+    y : np.ndarray
+        ``(N,)`` integer labels, ``0 .. C-1`` with ``C <= 8``.
+    class_names : sequence of str, optional
+        Legend labels (default ``"class 0"``, ...).
+    legend : bool
+        Draw the legend (turn off for all but one panel of a grid).
+    markersize : float
+        Marker area, as in ``scatter``.
+    """
+    from matplotlib.colors import ListedColormap, to_rgb
+
+    y = np.asarray(y)
+    C = int(max(y.max(), np.max(regions))) + 1
+    if C > len(OKABE_ITO):
+        raise ValueError(f"plot_decision_regions: at most {len(OKABE_ITO)} classes, got {C}")
+    tints = [tuple(0.72 + 0.28 * np.array(to_rgb(c))) for c in OKABE_ITO[:C]]     # pale versions
+    ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints))
+    names = list(class_names) if class_names is not None else [f"class {k}" for k in range(C)]
+    for k in range(C):
+        ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k], color=OKABE_ITO[k],
+                   edgecolors="k", linewidths=0.4, label=names[k])
+    if legend:
+        ax.legend(fontsize=9, loc="upper right", framealpha=0.9)
+    ax.set_aspect("equal")
+
+
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), with a line style and a
 #: marker for each, so that curves differ in more than colour.
 CURVE_STYLES = [

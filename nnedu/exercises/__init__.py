@@ -19,7 +19,7 @@ from nnedu.exercises.report import CheckResult, gradcheck_report
 from nnedu.exercises.linear_relu import (
     check_linear_backward, check_linear_forward, check_relu_backward, check_relu_forward,
 )
-from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
+from nnedu.exercises.softmax import check_cross_entropy, check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
 from nnedu.exercises.conv import check_conv2d_naive
 from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
@@ -30,19 +30,20 @@ from nnedu.exercises.initialisation import check_he_std, check_xavier_std
 from nnedu.exercises.regularisation import check_early_stopping, check_shift_images
 from nnedu.exercises.debugging import check_expected_initial_loss, check_update_ratio
 from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import softmax as _softmax
 from nnedu.exercises import initialisation as _initialisation
 from nnedu.exercises import regularisation as _regularisation
 from nnedu.exercises import debugging as _debugging
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES,
-             **_debugging.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_softmax.EXERCISES, **_initialisation.EXERCISES,
+             **_regularisation.EXERCISES, **_debugging.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
     "check_linear_forward", "check_linear_backward", "check_relu_forward", "check_relu_backward",
-    "check_softmax", "check_softmax_ce_backward",
+    "check_softmax", "check_cross_entropy", "check_softmax_ce_backward",
     "check_batchnorm_backward",
     "check_conv2d_naive",
     "check_maxpool_backward", "check_avgpool_backward",

@@ -171,12 +171,12 @@ def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
 
 def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exercise) -> bool:
     """Whether the student's outputs equal ``fn``'s on ``case`` (``fn`` a bug or a convention)."""
-    try:
-        with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):              # a variant's inf/nan must not print warnings
+        try:
             other = _as_outputs(fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
-    except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
-        return False
-    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.outputs, got, other))
+        except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
+            return False
+        return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.outputs, got, other))
 
 
 def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any]]:
