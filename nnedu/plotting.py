@@ -283,7 +283,7 @@ def plot_pool_windows(values: np.ndarray, ax: Any = None, windows: Sequence[tupl
         is_tie = (r, c) in set(map(tuple, tie))
         ax.add_patch(Rectangle((c - 0.45, r - 0.45), k - 0.1, k - 0.1, fill=False, ls=ls, ec=colour,
                                lw=4.0 if is_tie else 2.2, hatch="//" if is_tie else None))
-        ax.text(c - 0.42, r - 0.42, "tie" if is_tie else str(i + 1), ha="left", va="top", fontsize=9,
+        ax.text(c - 0.42, r - 0.42, f"{i + 1}: tie" if is_tie else str(i + 1), ha="left", va="top", fontsize=9,
                 color=colour, fontweight="bold", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=colorbar_label)
     ax.set_xticks([])

@@ -94,7 +94,7 @@ def test_plot_pool_windows_labels_windows_and_ties():
     fig = plot_pool_windows(values, windows=[(0, 0)], tie=[(0, 0)], k=2, title="t")
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
-    assert texts.count("3") == 2 and "tie" in texts
+    assert texts.count("3") == 2 and "1: tie" in texts
     (box,) = ax.patches
     assert box.get_hatch() == "//" and box.get_linewidth() > 3
     assert len(fig.axes) == 2                                    # the colour bar
