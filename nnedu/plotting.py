@@ -215,19 +215,21 @@ def plot_computational_graph(nodes: dict[str, tuple[float, float, str]], edges: 
         _, ax = plt.subplots(figsize=(12, 3.6))
     paths = dict(paths or {})
     style = {edge: _STYLES[i % len(_STYLES)] for i, edge in enumerate(paths)}
-    for a, b in edges:
+    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, zorder=3,
+                           bbox=dict(boxstyle="round,pad=0.4", fc="#fde9c9" if name in highlight else "#eef3fb",
+                                     ec="0.5"))
+             for name, (x, y, label) in nodes.items()}
+    for a, b in edges:                      # arrows clipped at the boxes' outlines, whatever their size
         (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
         ls, colour = style.get((a, b), ("-", "0.45"))
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops=dict(arrowstyle="-|>", lw=2.4 if (a, b) in style else 1.4, color=colour,
-                                    linestyle=ls, shrinkA=24, shrinkB=24))
+                                    linestyle=ls, patchA=boxes[a].get_bbox_patch(),
+                                    patchB=boxes[b].get_bbox_patch(), shrinkA=2, shrinkB=2, mutation_scale=14))
     for i, (a, b) in enumerate(paths, start=1):
         (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(i), ha="center", va="center", fontsize=9,
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(i), ha="center", va="center", fontsize=9, zorder=4,
                 bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=style[(a, b)][1]))
-    for name, (x, y, label) in nodes.items():
-        ax.text(x, y, label, ha="center", va="center", fontsize=10,
-                bbox=dict(boxstyle="round,pad=0.4", fc="#fde9c9" if name in highlight else "#eef3fb", ec="0.5"))
     if paths:
         handles = [Line2D([], [], ls=style[e][0], color=style[e][1], lw=2.4, label=f"{i}: {text}")
                    for i, (e, text) in enumerate(paths.items(), start=1)]
