@@ -73,6 +73,15 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     plt.close(fig)
 
 
+def test_plot_curves_tells_curves_apart_without_colour():
+    from nnedu.plotting import plot_curves
+    fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)
+    lines = fig.axes[0].get_lines()
+    assert len({(str(l.get_linestyle()), l.get_marker()) for l in lines}) == 3
+    assert fig.axes[0].get_legend().get_texts()[0].get_fontsize() >= 9
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+
+
 def test_plot_computational_graph_tells_paths_apart_without_colour():
     from nnedu.plotting import plot_computational_graph
     nodes = {"x": (0, 0, "$x$"), "m": (1, 1, "$\\mu$"), "y": (2, 0, "$y$")}
