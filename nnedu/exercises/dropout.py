@@ -27,11 +27,11 @@ NOTEBOOK = "03_batchnorm"
 
 
 def _forward(X, p, training, rng, *, keep_rule=lambda u, p: u >= p, scale=lambda p: 1 / (1 - p),
-             in_eval=False, bool_mask=False):
+             in_eval=False, bool_mask=False, draw=lambda rng, X: rng.random(X.shape)):
     """Dropout forward with switches for the common mistakes (defaults: the course's inverted dropout)."""
     if (not training and not in_eval) or p == 0:
         return X, None
-    keep = keep_rule(rng.random(X.shape), p)
+    keep = keep_rule(draw(rng, X), p)
     mask = (keep * scale(p)).astype(X.dtype)
     return X * mask, (keep if bool_mask else mask)
 
@@ -42,7 +42,10 @@ def _dropout_forward_exercise() -> Exercise:
         return X, p, training, np.random.default_rng(1000 + seed)
 
     cases = [
-        Case("training, X (8, 10), p = 0.3", inputs((8, 10), 0.3, True, 1)),
+        Case("training, X (8, 10), p = 0.3", inputs((8, 10), 0.3, True, 1),
+             hint="draw u = rng.random(X.shape) from the generator you are given and keep the entries with "
+                  "u >= p: then your mask can be compared with the reference's (np.random or a new generator "
+                  "would be dropout too, but with masks nobody can reproduce)"),
         Case("training, a 4-D input (2, 3, 4, 4), p = 0.75", inputs((2, 3, 4, 4), 0.75, True, 2),
              hint="dropout works entry by entry on any shape: draw rng.random(X.shape)"),
         Case("evaluation, p = 0.5", inputs((5, 6), 0.5, False, 3),
@@ -57,11 +60,17 @@ def _dropout_forward_exercise() -> Exercise:
              "value of Y is X, which is why evaluation can simply pass X through",
         formula="training: keep = rng.random(X.shape) >= p; mask = keep / (1 - p); Y = X * mask.  "
                 "evaluation or p == 0: Y = X, mask = None",
-        conventions=[Convention(
-            "you kept the entries with u < 1 - p: that keeps each with probability 1 - p too, so it is "
-            "inverted dropout just as well; the course (and this checker) keeps u >= p, so your masks differ "
-            "from the reference's for the same generator, which changes nothing in training",
-            lambda *a: _forward(*a, keep_rule=lambda u, p: u < 1 - p))],
+        conventions=[
+            Convention("you kept the entries with u < 1 - p (or drew them with rng.binomial(1, 1 - p, X.shape), "
+                       "which compares the same numbers that way): that keeps each with probability 1 - p too, so "
+                       "it is inverted dropout just as well; the course (and this checker) keeps u >= p, so your "
+                       "masks differ from the reference's for the same generator, which changes nothing in training",
+                       lambda *a: _forward(*a, keep_rule=lambda u, p: u < 1 - p)),
+            Convention("you drew the uniform numbers in X's dtype (rng.random(X.shape, dtype=X.dtype), as "
+                       "nnedu.nn.Dropout does): that is inverted dropout just as well; in float32 the numbers, and "
+                       "so the masks, differ from the reference's float64 draw, which changes nothing in training",
+                       lambda *a: _forward(*a, draw=lambda rng, X: rng.random(X.shape, dtype=X.dtype))),
+        ],
         bugs=[
             Bug("you kept each entry with probability p: p is the probability of DROPPING it "
                 "(keep = u >= p keeps a fraction 1 - p)", lambda *a: _forward(*a, keep_rule=lambda u, p: u < p)),

@@ -188,8 +188,8 @@ def _maxpool_backward_exercise() -> Exercise:
         ],
         bugs=[
             Bug("on a tie you gave the whole G to EVERY tied maximum: that is not a subgradient (the weights "
-                "add up to more than 1: raising all tied cells together raises the max by the same amount, "
-                "not by twice as much); give it to one of them, or split it",
+                "add up to more than 1: raising all the tied cells together by t raises the max by t, not by t "
+                "times the number of tied cells); give it to one of them, or split it",
                 lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="all")),
             Bug("overlapping windows overwrite each other (`=`): a cell that wins several windows must "
                 "collect the sum of their gradients (`+=`)",
