@@ -299,3 +299,22 @@ def test_grade_a_real_student_copy_of_notebook_01(tmp_path):
     row = _rows(tmp_path / "out")["ann"]
     assert row["relu_backward"] == row["linear_backward"] == "pass"
     assert row["accuracy"] == "not attempted"                        # notebook 07 was not handed in
+
+
+def test_unpacking_refuses_hostile_archives(tmp_path, monkeypatch):
+    from nnedu.exercises import grade
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../outside.ipynb", "{}")
+    (tmp_path / "dest").mkdir()
+    with pytest.raises(grade.GradeError, match=r"unsafe path in the archive: '../outside.ipynb'"):
+        grade._unpack(evil, tmp_path / "dest", [])
+    assert not (tmp_path / "outside.ipynb").exists()
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("01_tiny.ipynb", b"\0" * 3_000_000)            # 3 MB that compress to a few KB
+    monkeypatch.setattr(grade, "MAX_ZIP_BYTES", 2**20)
+    (tmp_path / "dest2").mkdir()
+    with pytest.raises(grade.GradeError, match="unpacks to more than 1 MiB"):
+        grade._unpack(bomb, tmp_path / "dest2", [])

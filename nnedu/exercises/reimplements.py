@@ -66,6 +66,15 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     # 08_lenet5_mnist: counted by hand, no nnedu function gives the answer away
     "conv2d_param_count": (),
     "receptive_field": (),
+    # initialisation (the std of Xavier and He initialisation)
+    "xavier_std": ("nnedu.nn.init.xavier_normal", "nnedu.nn.init.xavier_uniform"),
+    "he_std": ("nnedu.nn.init.kaiming_normal", "nnedu.nn.init.kaiming_uniform"),
+    # 10_regularisation
+    "shift_images": ("nnedu.recipes.random_shift",),
+    "early_stopping": (),
+    # 11_debugging
+    "expected_initial_loss": (),
+    "update_ratio": ("nnedu.diagnostics.update_ratios",),
 }
 
 
