@@ -330,10 +330,12 @@ def plot_pool_windows(values: np.ndarray, ax: Any = None, windows: Sequence[tupl
     if ax is None:
         _, ax = plt.subplots(figsize=(3.5, 3.5))
     values = np.asarray(values, dtype=float)
-    top = float(np.abs(values).max()) or 1.0
-    im = ax.imshow(values, cmap=cmap, vmin=min(0.0, float(values.min())), vmax=top * 1.6)
-    for (r, c), v in np.ndenumerate(values):
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11)
+    low, high = min(0.0, float(values.min())), float(values.max())
+    high = high if high > low else low + 1.0
+    im = ax.imshow(values, cmap=cmap, vmin=low, vmax=high)
+    for (r, c), v in np.ndenumerate(values):           # white text on the darker cells
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11,
+                color="white" if (v - low) / (high - low) > 0.6 else "black")
     for i, (r, c) in enumerate(windows):
         ls, colour = _STYLES[i % len(_STYLES)]
         is_tie = (r, c) in set(map(tuple, tie))
