@@ -30,6 +30,7 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     "batchnorm_forward": ("nnedu.functional.batchnorm.batchnorm_forward",
                           "nnedu.nn.batchnorm._BatchNorm.forward"),
     "batchnorm_backward": ("nnedu.functional.batchnorm.batchnorm_backward",
+                           "nnedu.functional.batchnorm.batchnorm_backward_steps",
                            "nnedu.nn.batchnorm._BatchNorm.backward"),
     "dropout_forward": ("nnedu.nn.Dropout.forward",),
     "dropout_backward": ("nnedu.nn.Dropout.backward",),
