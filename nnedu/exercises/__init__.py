@@ -23,14 +23,20 @@ from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
 from nnedu.exercises.conv import check_conv2d_naive
 from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
-from nnedu.exercises.optim import check_adam_step, check_momentum_step
-from nnedu.exercises.training import check_accuracy, check_confusion_matrix
+from nnedu.exercises.optim import check_adagrad_step, check_adam_step, check_rmsprop_step, check_sgd_step
+from nnedu.exercises.schedules import check_cosine_lr, check_exponential_lr, check_multistep_lr, check_step_lr
+from nnedu.exercises.training import (
+    check_accuracy, check_confusion_matrix, check_evaluate, check_train_one_epoch,
+)
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
 from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import optim as _optim
+from nnedu.exercises import schedules as _schedules
+from nnedu.exercises import training as _training
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_optim.EXERCISES, **_schedules.EXERCISES, **_training.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
@@ -39,7 +45,8 @@ __all__ = [
     "check_batchnorm_backward",
     "check_conv2d_naive",
     "check_maxpool_backward", "check_avgpool_backward",
-    "check_momentum_step", "check_adam_step",
-    "check_accuracy", "check_confusion_matrix",
+    "check_sgd_step", "check_adagrad_step", "check_rmsprop_step", "check_adam_step",
+    "check_step_lr", "check_multistep_lr", "check_exponential_lr", "check_cosine_lr",
+    "check_train_one_epoch", "check_evaluate", "check_accuracy", "check_confusion_matrix",
     "check_conv2d_param_count", "check_receptive_field",
 ]

@@ -99,6 +99,11 @@ class Exercise:
         Compare exactly (integers, counts) and report "got X, expected Y".
     notebook : str
         Where the exercise is taught, e.g. ``"01_linear_relu"``.
+    run : callable, optional
+        ``run(fn, args, kwargs)`` calls any implementation (the student's, the reference, a bug) on a
+        case and returns what is compared, one value per name in ``outputs``; by default
+        ``fn(*args, **kwargs)``. For a function whose effect is also on its arguments (a training
+        epoch changes the model), ``run`` returns that effect too, e.g. ``(loss, parameters after)``.
     """
 
     name: str
@@ -112,6 +117,13 @@ class Exercise:
     library: tuple[Callable[..., Any], ...] = ()
     exact: bool = False
     notebook: str = ""
+    run: Callable[[Callable[..., Any], tuple, dict], Any] | None = None
+
+
+def _call(ex: Exercise, fn: Callable[..., Any], case: Case) -> Any:
+    """``fn`` on fresh copies of the case's arguments, through ``ex.run`` when the exercise has one."""
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    return ex.run(fn, args, kwargs) if ex.run is not None else fn(*args, **kwargs)
 
 
 class _Problem(Exception):
@@ -173,13 +185,13 @@ def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exerc
     """Whether the student's outputs equal ``fn``'s on ``case`` (``fn`` a bug or a convention)."""
     try:
         with np.errstate(all="ignore"):
-            other = _as_outputs(fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
+            other = _as_outputs(_call(ex, fn, case), ex)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
     return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.outputs, got, other))
 
 
-def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any]]:
+def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case, ex: Exercise) -> tuple[Any, list[Any]]:
     """Run ``fn`` on ``case``, recording calls to any of the code objects in ``codes``."""
     hits: list[Any] = []
 
@@ -191,7 +203,7 @@ def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[An
     sys.setprofile(watch if codes else previous)
     try:
         with np.errstate(all="ignore"):
-            return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), hits
+            return _call(ex, fn, case), hits
     finally:
         sys.setprofile(previous)
 
@@ -243,7 +255,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool) -> CheckResult:
     first_failure: tuple[str, str] | None = None       # (problem, case hint)
     for case in ex.cases:
         try:
-            value, hits = _calls_into(set(library), fn, case)
+            value, hits = _calls_into(set(library), fn, case, ex)
         except NotImplementedError:
             return CheckResult(False, "not implemented", f"TODO  {ex.name}: not implemented yet. Replace "
                                "`raise NotImplementedError` with your code (or finish a function it calls) "
@@ -262,7 +274,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool) -> CheckResult:
         except _Problem as e:
             first_failure = first_failure or (f"case: {case.label}\n  problem: {e}", case.hint)
             continue
-        expected = _as_outputs(ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
+        expected = _as_outputs(_call(ex, ex.reference, case), ex)
         problems = [d for n, g, e in zip(ex.outputs, got, expected) if (d := _difference(n, g, e, ex.exact))]
         if not problems:
             continue
