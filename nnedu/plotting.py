@@ -177,3 +177,47 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
         lim = float(np.abs(filt).max()) or 1.0
         ax.imshow(filt, cmap=cmap, vmin=-lim, vmax=lim)
     return _finish(axes[0].figure, title)
+
+
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), black last.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+#: Line styles and markers that tell the lines apart without colour.
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def plot_lines(ax: Any, series: dict[str, Sequence[float]], x: Sequence[float] | None = None,
+               markers: int = 8, legend: bool = True, fontsize: float = 9, **legend_kwargs: Any) -> Any:
+    """Several labelled curves on one axes, told apart by colour, line style *and* marker.
+
+    Line ``k`` gets Okabe-Ito colour ``k``, line style ``k mod 4`` and marker ``k``, with about
+    ``markers`` markers per line (0: none), so the legend works in grey print and for colour-blind
+    readers. The legend font is ``fontsize`` points (at least 9 for readability).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    series : dict
+        ``{label: y values}``, drawn in order.
+    x : sequence, optional
+        Shared x values (default ``0, 1, ...`` for each series).
+    markers : int
+        Approximate number of markers per line.
+    legend : bool
+        Draw the legend.
+    **legend_kwargs
+        Passed to ``ax.legend`` (e.g. ``loc``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    for k, (label, y) in enumerate(series.items()):
+        y = np.asarray(y, dtype=float)
+        xs = np.arange(len(y)) if x is None else np.asarray(x)[:len(y)]
+        every = max(1, len(y) // markers) if markers else None
+        ax.plot(xs, y, label=label, color=OKABE_ITO[k % len(OKABE_ITO)], linestyle=LINE_STYLES[k % len(LINE_STYLES)],
+                marker=MARKERS[k % len(MARKERS)] if markers else None, markevery=every, markersize=5)
+    if legend and series:
+        ax.legend(fontsize=max(fontsize, 9), **legend_kwargs)
+    return ax.figure

@@ -71,3 +71,17 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     assert len(smooth.get_ydata()) == 191
     assert any(line.get_label() == "best (restored)" for line in ax_acc.get_lines())
     plt.close(fig)
+
+
+def test_plot_lines_tells_lines_apart_without_colour():
+    from nnedu.plotting import plot_lines
+    fig, ax = plt.subplots()
+    plot_lines(ax, {"a": [1, 2, 3], "b": [3, 2, 1], "c": [0, 1, 0], "d": [2, 2, 2], "e": [1, 1, 1]},
+               x=[10, 20, 30], fontsize=7)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b", "c", "d", "e"]
+    np.testing.assert_allclose(lines[1].get_xdata(), [10, 20, 30])
+    styles = {(line.get_linestyle(), line.get_marker()) for line in lines}
+    assert len(styles) == 5                                    # no two lines differ by colour alone
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 9  # never below 9 pt
+    plt.close(fig)
