@@ -104,7 +104,7 @@ def _train_one_epoch_exercise() -> Exercise:
              hint="the last batch holds two examples: each counts once in the mean over examples"),
     ]
     return Exercise(
-        "train_one_epoch", ref.train_one_epoch, cases, ("mean loss", "parameters after the epoch"),
+        "train_one_epoch", ref.train_one_epoch, cases, ("mean loss", "parameters after the epoch (all, flattened)"),
         notebook=NOTEBOOK, run=_run_train,
         hint="for each batch: forward, loss, backward, optimizer step, and clear the gradients before the "
              "next backward adds to them; the result is the loss per example, averaged over the whole epoch",
