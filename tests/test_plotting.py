@@ -73,15 +73,21 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     plt.close(fig)
 
 
-def test_plot_lines_tells_lines_apart_without_colour():
-    from nnedu.plotting import plot_lines
-    fig, ax = plt.subplots()
-    plot_lines(ax, {"a": [1, 2, 3], "b": [3, 2, 1], "c": [0, 1, 0], "d": [2, 2, 2], "e": [1, 1, 1]},
-               x=[10, 20, 30], fontsize=7)
-    lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == ["a", "b", "c", "d", "e"]
-    np.testing.assert_allclose(lines[1].get_xdata(), [10, 20, 30])
-    styles = {(line.get_linestyle(), line.get_marker()) for line in lines}
-    assert len(styles) == 5                                    # no two lines differ by colour alone
-    assert ax.get_legend().get_texts()[0].get_fontsize() >= 9  # never below 9 pt
+def test_plot_curves_tells_curves_apart_without_colour():
+    from nnedu.plotting import plot_curves
+    fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)
+    lines = fig.axes[0].get_lines()
+    assert len({(str(l.get_linestyle()), l.get_marker()) for l in lines}) == 3
+    assert fig.axes[0].get_legend().get_texts()[0].get_fontsize() >= 9
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+
+
+def test_plot_curves_without_legend_and_with_sparse_markers():
+    from nnedu.plotting import plot_curves
+    fig, axes = plt.subplots(1, 2)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[0], markers=10)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[1], legend=False)
+    assert axes[1].get_legend() is None and axes[0].get_legend() is not None
+    assert axes[0].get_lines()[0].get_markevery() == 10           # 10 markers on 100 points
+    assert axes[1].get_lines()[0].get_markevery() is None         # default: every point
     plt.close(fig)

@@ -117,7 +117,7 @@ def _sgd_step_exercise() -> Exercise:
             Bug("the step goes uphill: subtract lr * v from w (a sign error)", _sgd_sign),
             Bug("you left out the weight decay: the gradient is dw + weight_decay * w", _sgd_no_decay),
         ],
-        library=(optim.SGD._update, optim.SGD.step),
+        library=(optim.SGD._update,),
     )
 
 
@@ -153,7 +153,7 @@ def _adagrad_exercise() -> Exercise:
             Bug("the step goes uphill: subtract lr * dw / (sqrt(s) + eps) from w (a sign error)",
                 lambda w, dw, s, lr, eps=1e-10: (w + lr * dw / (np.sqrt(s + dw * dw) + eps), s + dw * dw)),
         ],
-        library=(optim.Adagrad._update, optim.Adagrad.step),
+        library=(optim.Adagrad._update,),
     )
 
 
@@ -197,7 +197,7 @@ def _rmsprop_exercise() -> Exercise:
             Bug("the step goes uphill: subtract lr * dw / (sqrt(s) + eps) from w (a sign error)",
                 rms(right, sign=1.0)),
         ],
-        library=(optim.RMSprop._update, optim.RMSprop.step),
+        library=(optim.RMSprop._update,),
     )
 
 
@@ -252,7 +252,7 @@ def _adam_exercise() -> Exercise:
             Bug("you returned the bias-corrected m_hat and v_hat as the state: return the raw m and v (the "
                 "correction is applied afresh at every step)", _adam(corrected_state=True)),
         ],
-        library=(optim.Adam._update, optim.Adam.step),
+        library=(optim.Adam._update,),
     )
 
 
