@@ -250,7 +250,8 @@ CURVE_STYLES = [
 
 
 def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax: Any = None,
-                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None) -> Any:
+                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None,
+                legend: bool = True, markers: int | None = None) -> Any:
     """Several named curves on one axis, each with its own colour, line style and marker.
 
     Parameters
@@ -265,6 +266,10 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     x : sequence, optional
         Common x values; default ``1 .. len(values)`` for each curve.
     title : str, optional
+    legend : bool
+        Draw the legend (9 pt); False for all but one of several panels showing the same curves.
+    markers : int, optional
+        About this many markers per curve, for long curves (default: a marker on every point).
     """
     plt = _plt()
     if ax is None:
@@ -273,7 +278,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     for i, (label, values) in enumerate(curves.items()):
         xs = list(x) if x is not None else list(range(1, len(values) + 1))
         integer_x = integer_x and all(float(v).is_integer() for v in xs)
-        ax.plot(xs, values, label=label, markersize=4, **CURVE_STYLES[i % len(CURVE_STYLES)])
+        every = max(1, len(xs) // markers) if markers else None
+        ax.plot(xs, values, label=label, markersize=4, markevery=every, **CURVE_STYLES[i % len(CURVE_STYLES)])
     if integer_x:                                   # epochs, layers: no tick at 2.5
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -281,7 +287,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    if legend:
+        ax.legend(fontsize=9)
     return ax.figure
 #: (line style, colour) pairs of :data:`CURVE_STYLES` that tell highlighted edges or windows apart without colour.
 _STYLES = tuple((style["linestyle"], style["color"]) for style in CURVE_STYLES[:4])

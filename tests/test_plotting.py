@@ -128,3 +128,14 @@ def test_plot_pool_windows_labels_windows_and_ties():
     assert box.get_hatch() == "//" and box.get_linewidth() > 3
     assert len(fig.axes) == 2                                    # the colour bar
     plt.close(fig)
+
+
+def test_plot_curves_without_legend_and_with_sparse_markers():
+    from nnedu.plotting import plot_curves
+    fig, axes = plt.subplots(1, 2)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[0], markers=10)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[1], legend=False)
+    assert axes[1].get_legend() is None and axes[0].get_legend() is not None
+    assert axes[0].get_lines()[0].get_markevery() == 10           # 10 markers on 100 points
+    assert axes[1].get_lines()[0].get_markevery() is None         # default: every point
+    plt.close(fig)

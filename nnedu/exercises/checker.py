@@ -100,6 +100,11 @@ class Exercise:
         Compare exactly (integers, counts) and report "got X, expected Y".
     notebook : str
         Where the exercise is taught, e.g. ``"01_linear_relu"``.
+    run : callable, optional
+        ``run(fn, args, kwargs)`` calls any implementation (the student's, the reference, a bug) on a
+        case and returns what is compared, one value per name in ``outputs``; by default
+        ``fn(*args, **kwargs)``. For a function whose effect is also on its arguments (a training
+        epoch changes the model), ``run`` returns that effect too, e.g. ``(loss, parameters after)``.
     updates : dict of int to str
         Positional arguments the function must change in place, by position and name, e.g.
         ``{3: "running_mean"}``: their values after the call are compared like extra outputs.
@@ -117,11 +122,17 @@ class Exercise:
     exact: bool = False
     notebook: str = ""
     updates: dict[int, str] = field(default_factory=dict)
+    run: Callable[[Callable[..., Any], tuple, dict], Any] | None = None
 
     @property
     def compared(self) -> tuple[str, ...]:
         """The names of everything compared: the returned values, then the arguments updated in place."""
         return (*self.outputs, *self.updates.values())
+
+
+def _call(ex: Exercise, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``fn`` on the case's (copied) arguments, through ``ex.run`` when the exercise has one."""
+    return ex.run(fn, args, kwargs) if ex.run is not None else fn(*args, **kwargs)
 
 
 class _Problem(Exception):
@@ -192,13 +203,13 @@ def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exerc
     try:
         args = copy.deepcopy(case.args)
         with np.errstate(all="ignore"):
-            other = _as_outputs(fn(*args, **copy.deepcopy(case.kwargs)), ex, args)
+            other = _as_outputs(_call(ex, fn, args, copy.deepcopy(case.kwargs)), ex, args)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
     return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
 
 
-def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any], tuple]:
+def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case, ex: Exercise) -> tuple[Any, list[Any], tuple]:
     """Run ``fn`` on (a copy of) ``case``, recording calls to any of the code objects in ``codes``.
 
     Returns the value, the calls seen and the arguments as the call left them.
@@ -214,7 +225,7 @@ def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[An
     sys.setprofile(watch if codes else previous)
     try:
         with np.errstate(all="ignore"):
-            return fn(*args, **copy.deepcopy(case.kwargs)), hits, args
+            return _call(ex, fn, args, copy.deepcopy(case.kwargs)), hits, args
     finally:
         sys.setprofile(previous)
 
@@ -292,7 +303,7 @@ def _explains(bug: Bug, case: Case, got: tuple[Any, ...] | None, ex: Exercise) -
     try:
         args = copy.deepcopy(case.args)
         with np.errstate(all="ignore"):
-            _as_outputs(bug.fn(*args, **copy.deepcopy(case.kwargs)), ex, args)
+            _as_outputs(_call(ex, bug.fn, args, copy.deepcopy(case.kwargs)), ex, args)
     except Exception:  # noqa: BLE001 - the bug crashes there too: consistent with the student's crash
         return True
     return False
@@ -307,7 +318,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
     failed: list[tuple[Case, tuple[Any, ...] | None, str]] = []   # case, the student's result (None: crashed), why
     for case in ex.cases:
         try:
-            value, hits, args = _calls_into(set(library), fn, case)
+            value, hits, args = _calls_into(set(library), fn, case, ex)
         except NotImplementedError:
             return CheckResult(False, "not implemented", f"TODO  {ex.name}: not implemented yet. Replace "
                                "`raise NotImplementedError` with your code (or finish a function it calls) "
@@ -333,7 +344,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
             failed.append((case, None, str(e)))
             continue
         ref_args = copy.deepcopy(case.args)
-        expected = _as_outputs(ex.reference(*ref_args, **copy.deepcopy(case.kwargs)), ex, ref_args)
+        expected = _as_outputs(_call(ex, ex.reference, ref_args, copy.deepcopy(case.kwargs)), ex, ref_args)
         problems = [d for n, g, e in zip(ex.compared, got, expected) if (d := _difference(n, g, e, ex.exact))]
         if not problems:
             continue
