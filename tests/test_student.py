@@ -229,3 +229,16 @@ def test_reimplements_table_agrees_with_the_checkers():
         names = leaky_names(name, include_exercise=False)
         for f in make().library:
             assert matches(f"{f.__module__}.{f.__qualname__}", names), (name, f.__qualname__)
+
+
+def test_student_copy_drops_saved_widget_state_and_timestamps():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"a": {"png": "..."}}}}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-11-30T00:00:00Z"}
+    nb.cells = [cell]
+    student, _ = make_student_notebook(nb, name="t")
+    assert "widgets" not in student.metadata and "execution" not in student.cells[0].metadata
+    assert "widgets" in nb.metadata                      # the instructor notebook is not changed

@@ -344,6 +344,11 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             raise StudentCopyError(f"{name}, cell {a}: the answer cell of Question {n} has no "
                                    f"'{BEGIN}' ... '{END}' block: its model answer would reach students")
     student = nbformat.from_dict(nb)  # a deep copy
+    # Saved widget state holds the last picture and text every widget showed (JupyterLab redraws it on
+    # open, whatever the cleared outputs say), and execution timestamps say nothing useful to a student.
+    student.metadata.pop("widgets", None)
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)
     reference_names = set().union(*(leaky_names(ex) for ex in exercise_names(nb)))
     solution_names: set[str] = set()
     removed = 0
