@@ -242,3 +242,16 @@ def test_student_copy_drops_saved_widget_state_and_timestamps():
     student, _ = make_student_notebook(nb, name="t")
     assert "widgets" not in student.metadata and "execution" not in student.cells[0].metadata
     assert "widgets" in nb.metadata                      # the instructor notebook is not changed
+
+
+def test_outputs_computed_from_a_solution_are_cleared_downstream():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    cells = ["def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             "grads = f(3)", "print(grads)", "print('lesson figure')"]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    for c in nb.cells:
+        c.outputs = [nbformat.v4.new_output("stream", text="6\n")]
+    student, _ = make_student_notebook(nb, name="t", check_leaks=False)
+    assert [bool(c.outputs) for c in student.cells] == [False, False, False, True]

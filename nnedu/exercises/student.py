@@ -365,7 +365,10 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             cell.pop("attachments", None)
         if cell.cell_type != "code":
             continue
-        answer = (is_solution or i in answer_cells or bool(solution_names and _uses(cell.source, solution_names))
+        uses_solution = bool(solution_names and _uses(cell.source, solution_names))
+        if uses_solution and not is_solution:      # what it computes from a solution is an answer too
+            solution_names |= _defined_names(cell.source)
+        answer = (is_solution or i in answer_cells or uses_solution
                   or _shows_source(cell.source, reference_names))
         if clear == "all" or (clear == "answers" and answer):
             cell.outputs = []
