@@ -155,3 +155,4 @@ def test_changing_an_input_in_place_is_reported(capsys):
     check_relu_forward(relu_forward)
     out = capsys.readouterr().out
     assert out.startswith("FAIL  relu_forward: your function changed its input X in place")
+    assert "`X *= 2`" in out

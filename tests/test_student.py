@@ -214,7 +214,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     def full_disk(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nnedu.exercises.student.os.replace", full_disk)
+    monkeypatch.setattr("nnedu._atomic.os.replace", full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_student_copies(src, out)
     assert list(out.iterdir()) == []

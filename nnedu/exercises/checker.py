@@ -40,7 +40,7 @@ import numpy as np
 from nnedu.checking import rel_error
 from nnedu.exercises.report import CheckResult
 
-#: Largest relative error (max |got - expected| / max magnitude) accepted, by the result's dtype.
+#: Largest relative error (``max |got - expected|`` over the largest magnitude) accepted, by the result's dtype.
 TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3}
 #: After this many failed checks of one exercise in a session, the formula is shown too.
 REVEAL_AFTER = 3
@@ -334,10 +334,11 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
         modified = _modified_inputs(ex, case, args)
         if modified:
             _failures[ex.name] += 1
+            v = modified[0]
             return CheckResult(False, "fail", f"FAIL  {ex.name}: your function changed its input "
-                               f"{', '.join(modified)} in place. Compute a new array instead (e.g. "
-                               "`Y = X * mask`, not `X *= mask` or `X[...] = ...`): the caller still needs "
-                               f"the original (a layer's cache, the next step's inputs).\n  case: {case.label}")
+                               f"{', '.join(modified)} in place. Compute new arrays instead (`{v}2 = {v} * 2` "
+                               f"or `{v} = {v} * 2`, not `{v} *= 2` or `{v}[...] = ...`): the caller still holds "
+                               f"the original and uses it again.\n  case: {case.label}")
         try:
             got = _as_outputs(value, ex, args)
         except _Problem as e:

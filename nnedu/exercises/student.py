@@ -46,14 +46,14 @@ written unless every notebook converts cleanly. Only ``.ipynb`` files are copied
 from __future__ import annotations
 
 import ast
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import nbformat
+
+from nnedu._atomic import atomic_write
 
 from nnedu.exercises.reimplements import leaky_names, matches
 
@@ -409,17 +409,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` whole or not at all, with ordinary permissions (:mod:`nnedu._atomic`)."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
 
 def write_student_copies(src: str | Path, out: str | Path, clear: ClearMode = "answers",
