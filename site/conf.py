@@ -55,7 +55,7 @@ napoleon_use_rtype = False
 
 # --- HTML: Furo uses the system's fonts and ships its assets; nothing is loaded from elsewhere ---
 html_theme = "furo"
-html_title = f"nnedu {release}: neural networks from scratch in NumPy"
+html_title = "nnedu: neural networks from scratch"
 html_short_title = "nnedu"
 html_static_path = ["_static"]
 html_css_files = ["nnedu.css"]
@@ -70,3 +70,5 @@ def setup(app):
     def svg_output(app, config):
         config.mathjax_path = "mathjax/tex-svg.js"
     app.connect("config-inited", svg_output)
+    # MathJax on every page, not only on pages with formulas: lesson titles in the sidebar have maths too
+    app.set_html_assets_policy("always")

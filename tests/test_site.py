@@ -173,8 +173,7 @@ JS_MATHJAX_DONE = """async () => {
   return 'typeset';
 }"""
 JS_PAGE_FACTS = r"""() => {
-  const main = document.querySelector('article') || document.body;
-  const clone = main.cloneNode(true);
+  const clone = document.body.cloneNode(true);  // the article and the navigation (lesson titles have maths)
   clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
   const text = clone.textContent;
   const raw = [];
@@ -192,6 +191,21 @@ JS_PAGE_FACTS = r"""() => {
     widgetText: /[VH]Box\(children=/.test(document.body.innerText),
     title: document.title,
   };
+}"""
+
+
+JS_MATHS_AND_FIGURE = """() => {
+  // the region from a displayed formula down to the end of the nearest figure below it
+  const y = e => e.getBoundingClientRect().top + window.scrollY;
+  const maths = [...document.querySelectorAll('article div.math')];
+  let best = null;
+  for (const img of document.querySelectorAll('article img')) {
+    const above = maths.filter(m => y(m) < y(img)).pop();
+    if (!above) continue;
+    const top = y(above) - 60, bottom = y(img) + img.getBoundingClientRect().height + 20;
+    if (!best || bottom - top < best.height) best = {x: 0, y: top, width: window.innerWidth, height: bottom - top};
+  }
+  return best;
 }"""
 
 
@@ -250,10 +264,10 @@ def test_site_in_chromium_offline(site, server, screenshot_dir, capsys):
             page.goto(f"{server}/{lesson01}", wait_until="load")
             page.evaluate(JS_MATHJAX_DONE)
             page.screenshot(path=str(screenshot_dir / "site-screenshot-lesson-top.png"))
-            figure = page.locator("article img").first
-            figure.scroll_into_view_if_needed()
-            page.evaluate("() => window.scrollBy(0, -450)")  # the formulas above the figure, too
-            page.screenshot(path=str(screenshot_dir / "site-screenshot-lesson-figure.png"))
+            region = page.evaluate(JS_MATHS_AND_FIGURE)
+            assert region, "lesson 01 has no figure below a displayed formula"
+            region["height"] = min(region["height"], 1800)
+            page.screenshot(path=str(screenshot_dir / "site-screenshot-lesson-figure.png"), full_page=True, clip=region)
 
             # "next" at the bottom of lesson 01 leads to the next lesson
             page.locator("a.next-page").click()

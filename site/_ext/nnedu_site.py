@@ -137,7 +137,7 @@ def static_outputs(outputs: list, state: dict) -> list:
         model_id = out["data"][WIDGET_VIEW].get("model_id", "")
         progress = _progress_text(state, model_id)
         if progress is not None:
-            new.append(nbformat.v4.new_output("stream", name="stderr", text=progress + "\n"))
+            new.append(nbformat.v4.new_output("stream", name="stdout", text=progress + "\n"))
             continue
         own = {k: v for k, v in out["data"].items() if k in IMAGE_TYPES}
         if own:
