@@ -293,3 +293,113 @@ def test_site_in_chromium_offline(site, server, screenshot_dir, capsys):
             raise
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- the site's notebook hook, unit by unit
+
+def _site_ext():
+    sys.path.insert(0, str(REPO / "site" / "_ext"))
+    try:
+        import nnedu_site
+    finally:
+        sys.path.pop(0)
+    return nnedu_site
+
+
+def _widget_notebook(outputs, state):
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("# NBVAL_IGNORE_OUTPUT\nplayground = Playground()\nplayground",
+                                          outputs=outputs)]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state, "version_major": 2}}
+    return nb
+
+
+def _view(model_id, **extra):
+    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+            "data": {"application/vnd.jupyter.widget-view+json": {"model_id": model_id, "version_major": 2},
+                     "text/plain": "VBox(children=(HBox(children=(FloatSlider(value=0.1),)),))", **extra}}
+
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+STATE = {
+    "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
+    "slider": {"model_name": "FloatSliderModel", "state": {"value": 0.1}},
+    "out": {"model_name": "OutputModel", "state": {"outputs": [
+        {"output_type": "display_data", "metadata": {}, "data": {"image/png": PNG, "text/plain": "<Image>"}}]}},
+    "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"]}},
+    "l": {"model_name": "HTMLModel", "state": {"value": "epoch\u20073/3:\u2007100%"}},
+    "p": {"model_name": "FloatProgressModel", "state": {"value": 50.0, "max": 50.0}},
+    "r": {"model_name": "HTMLModel", "state": {"value": "\u200750/50\u2007[00:01&lt;00:00]"}},
+}
+
+
+def _kinds(outputs):
+    return [("note" if "nnedu-widget-note" in o.get("data", {}).get("text/html", "") else
+             "image" if "image/png" in o.get("data", {}) else o["output_type"]) for o in outputs]
+
+
+def test_widget_without_still_image_shows_the_figure_saved_in_its_state():
+    ext = _site_ext()
+    nb = ext.site_notebook(_widget_notebook([_view("box")], STATE), show_solutions=True)
+    cell = nb.cells[0]
+    assert _kinds(cell.outputs) == ["note", "image"]
+    assert cell.outputs[1]["data"]["image/png"] == PNG
+    assert "still image" in cell.outputs[0]["data"]["text/html"]
+    assert "VBox" not in str(cell.outputs) and "widgets" not in nb.metadata
+    assert cell.source == "playground = Playground()\nplayground", "the NBVAL marker is dropped"
+
+
+def test_widget_with_a_still_image_beside_it_shows_that_image_once():
+    ext = _site_ext()
+    still = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "STILL", "text/plain": "<Figure>"}}
+    nb = ext.site_notebook(_widget_notebook([_view("box"), still], STATE), show_solutions=True)
+    assert _kinds(nb.cells[0].outputs) == ["note", "image"]
+    assert nb.cells[0].outputs[1]["data"]["image/png"] == "STILL"
+    # ... or inside the widget's own output bundle
+    nb = ext.site_notebook(_widget_notebook([_view("box", **{"image/png": "OWN"})], STATE), show_solutions=True)
+    assert _kinds(nb.cells[0].outputs) == ["note", "image"]
+    assert nb.cells[0].outputs[1]["data"] == {"image/png": "OWN"}
+
+
+def test_widget_with_no_image_anywhere_gets_the_note_alone():
+    ext = _site_ext()
+    nb = ext.site_notebook(_widget_notebook([_view("missing")], {}), show_solutions=True)
+    assert _kinds(nb.cells[0].outputs) == ["note"]
+    assert "open the notebook in JupyterLab" in nb.cells[0].outputs[0]["data"]["text/html"]
+
+
+def test_progress_bar_becomes_the_text_of_its_final_state():
+    ext = _site_ext()
+    nb = ext.site_notebook(_widget_notebook([_view("bar")], STATE), show_solutions=True)
+    (out,) = nb.cells[0].outputs
+    assert out["output_type"] == "stream" and out["name"] == "stdout"
+    assert out["text"] == "epoch 3/3: 100%|██████████| 50/50 [00:01<00:00]\n"
+
+
+def test_solutions_are_replaced_by_the_student_stub_unless_asked():
+    import nbformat
+    ext = _site_ext()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+                                          outputs=[nbformat.v4.new_output("stream", text="ok\n")])]
+    hidden = ext.site_notebook(nb).cells[0]
+    assert "return 2 * x" not in hidden.source and "raise NotImplementedError" in hidden.source
+    assert hidden.outputs[0]["text"] == "ok\n", "the stored outputs stay"
+    assert "return 2 * x" in ext.site_notebook(nb, show_solutions=True).cells[0].source
+    assert "### BEGIN SOLUTION" in nb.cells[0].source, "the notebook itself is not modified"
+
+
+def test_readme_sections_link_lessons_and_show_other_files_as_paths():
+    ext = _site_ext()
+    readme = ("# T\n\nIntro.\n\n## Notebooks\n\n<!-- command:x -->\n"
+              "| [01_a](notebooks/01_a.ipynb) | [02_b](notebooks/02_b.ipynb) |\n"
+              "See [benchmarks/README.md](benchmarks/README.md#speed), [the data](data/README.md) "
+              "and [MNIST](https://example.org/mnist).\n\n## Next\n\nmore\n")
+    body = ext.readme_section(readme, "Notebooks", {"01_a"})
+    assert "[01_a](lessons/01_a.ipynb)" in body and "| 02_b |" in body
+    assert "`benchmarks/README.md`" in body and "the data (`data/README.md`)" in body
+    assert "[MNIST](https://example.org/mnist)" in body and "<!--" not in body and "more" not in body
+    assert ext.readme_intro(readme) == "Intro.\n"
+    with pytest.raises(ValueError, match="no '## Missing' section"):
+        ext.readme_section(readme, "Missing")

@@ -212,8 +212,8 @@ def _rewrite_link(match: re.Match, lessons: set[str]) -> str:
     if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
         return match.group(0)  # a URL or an in-page anchor
     lesson = re.fullmatch(r"notebooks/(\d\d_\w+)\.ipynb", target)
-    if lesson and lesson.group(1) in lessons:
-        return f"[{text}](lessons/{lesson.group(1)}.ipynb)"
+    if lesson:  # a lesson page, or just its name if this build has no such lesson
+        return f"[{text}](lessons/{lesson.group(1)}.ipynb)" if lesson.group(1) in lessons else text
     path = target.split("#", 1)[0]
     return f"`{path}`" if text.strip("`") == path else f"{text} (`{path}`)"
 
@@ -222,7 +222,8 @@ def readme_section(readme: str, title: str, lessons: set[str] = frozenset()) -> 
     """The body of the ``## title`` section of ``readme`` (up to the next ``## `` heading).
 
     Links to ``notebooks/NN_name.ipynb`` point at the lesson page when ``NN_name``
-    is in ``lessons``; links to other repository files become their path.
+    is in ``lessons`` (else they become plain text); links to other repository
+    files become their path.
     """
     match = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
     if not match:
