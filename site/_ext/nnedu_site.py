@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import os
 import re
 import tempfile
@@ -70,10 +69,6 @@ def lesson_sources(notebooks: Path) -> list[Path]:
     return sorted(p for p in notebooks.glob("*.ipynb") if LESSON_NAME.match(p.name))
 
 
-def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
 def _widget_state(nb) -> dict:
     widgets = nb.metadata.get("widgets", {})
     return widgets.get(WIDGET_STATE, {}).get("state", {})
@@ -98,7 +93,7 @@ def _progress_text(state: dict, model_id: str) -> str | None:
 
 
 def _state_images(state: dict, model_id: str) -> list[dict]:
-    """Image outputs saved in the Output widgets inside the widget ``model_id`` (depth first)."""
+    """Image outputs saved in the Output widgets inside the widget ``model_id``, outermost first."""
     images, stack, seen = [], [model_id], set()
     while stack:
         mid = stack.pop(0)
