@@ -31,7 +31,7 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_readme", "_templates", "**.ipynb_checkpoints", ".venv"]
+exclude_patterns = ["README.md", "_build", "_readme", "_templates", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 
 # --- notebooks: read the executed .ipynb (stored outputs), never run them ---

@@ -55,7 +55,7 @@ README_SECTIONS = {
 
 WIDGET_NOTE = (
     '<p class="nnedu-widget-note"><strong>Interactive in JupyterLab.</strong> '
-    "This cell shows a widget with sliders and buttons that needs a running notebook; "
+    "The widget of this cell (sliders, menus, buttons) needs a running notebook; "
     "{what}</p>"
 )
 NOTE_WITH_IMAGE = "the website shows a still image of its figure."
