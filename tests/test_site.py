@@ -385,16 +385,19 @@ def test_progress_bar_becomes_the_text_of_its_final_state():
     assert out["text"] == "epoch 3/3: 100%|██████████| 50/50 [00:01<00:00]\n"
 
 
-def test_solutions_are_replaced_by_the_student_stub_unless_asked():
+def test_lessons_show_what_a_student_copy_shows_unless_asked():
     import nbformat
     ext = _site_ext()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
-                                          outputs=[nbformat.v4.new_output("stream", text="ok\n")])]
-    hidden = ext.site_notebook(nb).cells[0]
+    nb.cells = [nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+                nbformat.v4.new_code_cell("check(f)", outputs=[nbformat.v4.new_output("stream", text="PASS  f\n")]),
+                nbformat.v4.new_code_cell("plot()", outputs=[nbformat.v4.new_output("stream", text="figure\n")])]
+    hidden, check, figure = ext.site_notebook(nb).cells
     assert "return 2 * x" not in hidden.source and "raise NotImplementedError" in hidden.source
-    assert hidden.outputs[0]["text"] == "ok\n", "the stored outputs stay"
-    assert "return 2 * x" in ext.site_notebook(nb, show_solutions=True).cells[0].source
+    assert check.outputs == [], "the check's verdict is the student's to see"
+    assert figure.outputs[0]["text"] == "figure\n", "the other stored outputs stay"
+    shown = ext.site_notebook(nb, show_solutions=True).cells
+    assert "return 2 * x" in shown[0].source and shown[1].outputs[0]["text"] == "PASS  f\n"
     assert "### BEGIN SOLUTION" in nb.cells[0].source, "the notebook itself is not modified"
 
 

@@ -9,9 +9,13 @@ inside the site's source folder (both git-ignored, never edited by hand):
     site shows the stored outputs). Each copy is what a reader of the website
     should see:
 
-    - reference solutions replaced by the student copy's ``raise NotImplementedError``
-      (:func:`nnedu.exercises.student.make_student_notebook`; the outputs of
-      the full run stay); ``-D nnedu_show_solutions=1`` keeps them, for instructors;
+    - what a student's copy shows (:func:`nnedu.exercises.student.make_student_notebook`):
+      every reference solution replaced by ``raise NotImplementedError`` (model
+      answers by ``YOUR ANSWER HERE``), the outputs of solution, check and
+      answer cells cleared, every other stored output (figures, tables) kept;
+      a notebook the generator refuses (a leaked solution) stops the build with
+      its message. ``-D nnedu_show_solutions=1`` shows the instructor notebooks
+      as they are, for instructors;
     - ``# NBVAL_...`` test markers removed from the code;
     - ipywidgets, which need a running kernel: a tqdm progress bar becomes the
       text of its final state; any other widget becomes one line saying that it
@@ -150,8 +154,14 @@ def site_notebook(nb, show_solutions: bool = False, name: str = "notebook"):
     if show_solutions:
         nb = copy.deepcopy(nb)
     else:
-        from nnedu.exercises.student import make_student_notebook
-        nb, _ = make_student_notebook(nb, clear="none", name=name)
+        from nnedu.exercises.student import StudentCopyError, make_student_notebook
+        try:
+            nb, _ = make_student_notebook(nb, clear="answers", name=name)
+        except StudentCopyError as exc:
+            raise RuntimeError(
+                f"nnedu site: {name} is published as a student's copy shows it, and the student-copy "
+                f"generator refuses it:\n{exc}\n(fix the notebook; an instructors' site with the solutions: "
+                "sphinx-build -D nnedu_show_solutions=1 ...)") from exc
     state = _widget_state(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
