@@ -110,7 +110,8 @@ def test_site_has_every_page_and_no_external_resources(site):
     assert (site / "sphinx-warnings.txt").exists()
     names = {p.relative_to(site).as_posix() for p in pages}
     lessons = {f"lessons/{Path(n).stem}.html" for n in LESSONS}
-    assert {"index.html", "api.html", "cli.html", "results.html", "search.html"} | lessons <= names, names
+    assert {"index.html", "course.html", "api.html", "cli.html", "results.html", "data.html",
+            "search.html"} | lessons <= names, names
     assert any(n.startswith("reference/nnedu.nn.linear") for n in names), "API reference of nnedu.nn.linear"
     assert {n for n in names if n.startswith("lessons/")} == lessons, "exactly the lessons given, no page per .md"
     problems = {p.relative_to(site).as_posix(): external_resources(p.read_text(encoding="utf-8"))
@@ -406,11 +407,13 @@ def test_readme_sections_link_lessons_and_show_other_files_as_paths():
     readme = ("# T\n\nIntro.\n\n## Notebooks\n\n<!-- command:x -->\n"
               "| [01_a](notebooks/01_a.ipynb) | [02_b](notebooks/02_b.ipynb) |\n"
               "See [benchmarks/README.md](benchmarks/README.md#speed), [the data](data/README.md) "
-              "and [MNIST](https://example.org/mnist).\n\n## Next\n\nmore\n")
+              "and [MNIST](https://example.org/mnist); [graders](#for-instructors), [promises](#what-we-promise)."
+              "\n\n## Next\n\nmore\n")
     body = ext.readme_section(readme, "Notebooks", {"01_a"})
     assert "[01_a](lessons/01_a.ipynb)" in body and "| 02_b |" in body
     assert "`benchmarks/README.md`" in body and "the data (`data/README.md`)" in body
     assert "[MNIST](https://example.org/mnist)" in body and "<!--" not in body and "more" not in body
+    assert "[graders](course.md#for-instructors), promises." in body, "README sections the site has, or words"
     assert ext.readme_intro(readme) == "Intro.\n"
     with pytest.raises(ValueError, match="no '## Missing' section"):
         ext.readme_section(readme, "Missing")

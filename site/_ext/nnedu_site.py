@@ -48,13 +48,16 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 LESSON_NAME = re.compile(r"^\d\d_\w+\.ipynb$")
 NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+\s*$")
 
-#: README sections the site includes: section title -> file name in ``_readme/``.
+#: README sections the site includes: section title -> (file in ``_readme/``, the page that includes it).
+#: Links to one of these sections (``#for-instructors``) lead to that page.
 README_SECTIONS = {
-    "Two commands": "setup.md",
-    "Notebooks": "notebooks.md",
-    "Command line": "command_line.md",
-    "Results": "results.md",
-    "Data": "data.md",
+    "Two commands": ("setup.md", "index"),
+    "Notebooks": ("notebooks.md", "index"),
+    "For students": ("students.md", "course"),
+    "For instructors": ("instructors.md", "course"),
+    "Command line": ("command_line.md", "cli"),
+    "Results": ("results.md", "results"),
+    "Data": ("data.md", "data"),
 }
 
 WIDGET_NOTE = (
@@ -212,10 +215,19 @@ def sync_lessons(notebooks: Path, lessons: Path, show_solutions: bool = False) -
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 
 
+def _slug(title: str) -> str:
+    """GitHub's anchor of a heading: ``"For instructors"`` -> ``"for-instructors"``."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
 def _rewrite_link(match: re.Match, lessons: set[str]) -> str:
     text, target = match.groups()
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
-        return match.group(0)  # a URL or an in-page anchor
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+        return match.group(0)  # a URL
+    if target.startswith("#"):  # a README section: its page on the site, or just the words
+        pages = {_slug(title): page for title, (_, page) in README_SECTIONS.items()}
+        page = pages.get(target[1:])
+        return f"[{text}]({page}.md{target if page != 'index' else ''})" if page else text
     lesson = re.fullmatch(r"notebooks/(\d\d_\w+)\.ipynb", target)
     if lesson:  # a lesson page, or just its name if this build has no such lesson
         return f"[{text}](lessons/{lesson.group(1)}.ipynb)" if lesson.group(1) in lessons else text
@@ -227,8 +239,9 @@ def readme_section(readme: str, title: str, lessons: set[str] = frozenset()) -> 
     """The body of the ``## title`` section of ``readme`` (up to the next ``## `` heading).
 
     Links to ``notebooks/NN_name.ipynb`` point at the lesson page when ``NN_name``
-    is in ``lessons`` (else they become plain text); links to other repository
-    files become their path.
+    is in ``lessons`` (else they become plain text); links to a section of
+    :data:`README_SECTIONS` point at the page that includes it (other sections:
+    plain text); links to other repository files become their path.
     """
     match = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
     if not match:
@@ -247,7 +260,7 @@ def sync_readme(readme_path: Path, out: Path, lessons: set[str]) -> None:
     """Write the README sections of :data:`README_SECTIONS` (and its introduction) into ``out``."""
     readme = readme_path.read_text(encoding="utf-8")
     _write_if_changed(out / "intro.md", readme_intro(readme))
-    for title, name in README_SECTIONS.items():
+    for title, (name, _) in README_SECTIONS.items():
         _write_if_changed(out / name, readme_section(readme, title, lessons))
 
 
