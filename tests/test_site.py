@@ -398,6 +398,11 @@ def test_lessons_show_what_a_student_copy_shows_unless_asked():
     shown = ext.site_notebook(nb, show_solutions=True).cells
     assert "return 2 * x" in shown[0].source and shown[1].outputs[0]["text"] == "PASS  f\n"
     assert "### BEGIN SOLUTION" in nb.cells[0].source, "the notebook itself is not modified"
+    answer = nbformat.v4.new_markdown_cell("**Answer 1.**\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION")
+    nb.cells = [answer]
+    assert "Because." not in ext.site_notebook(nb).cells[0].source
+    assert ext.site_notebook(nb, show_solutions=True).cells[0].source == (
+        "**Answer 1.**\n\n:::{admonition} Model answer\n:class: tip\nBecause.\n:::"), "instructors: a box"
 
 
 def test_readme_sections_link_lessons_and_show_other_files_as_paths():

@@ -152,10 +152,24 @@ def static_outputs(outputs: list, state: dict) -> list:
     return new
 
 
+def model_answer_boxes(markdown: str) -> str:
+    """A markdown cell's ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` blocks as "Model answer" boxes."""
+    from nnedu.exercises.student import parse_marker
+    lines = []
+    for line in markdown.split("\n"):
+        marker = parse_marker(line)
+        lines += ([":::{admonition} Model answer", ":class: tip"] if marker == "begin" else
+                  [":::"] if marker == "end" else [line])
+    return "\n".join(lines)
+
+
 def site_notebook(nb, show_solutions: bool = False, name: str = "notebook"):
     """What the website shows of the executed notebook ``nb`` (a new notebook; ``nb`` is not modified)."""
     if show_solutions:
         nb = copy.deepcopy(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = model_answer_boxes(cell.source)
     else:
         from nnedu.exercises.student import StudentCopyError, make_student_notebook
         try:
