@@ -53,25 +53,6 @@ def batchnorm_backward_no_eps(X, gamma, G, eps):  # ignores eps: wrong only wher
     return batchnorm_backward(X, gamma, G, 0.0)
 
 
-def conv2d_naive(x, w, b, stride, padding):
-    N, C, H, W = x.shape
-    F, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    Ho, Wo = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
-    y = np.zeros((N, F, Ho, Wo))
-    for n in range(N):
-        for f in range(F):
-            for i in range(Ho):
-                for j in range(Wo):
-                    win = xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    y[n, f, i, j] = b[f] + np.sum(w[f] * win)
-    return y
-
-
-def conv2d_naive_swapped_kernel_axes(x, w, b, stride, padding):  # right for square kernels only
-    return conv2d_naive(x, np.ascontiguousarray(w.transpose(0, 1, 3, 2)).reshape(w.shape), b, stride, padding)
-
-
 def _maxpool_backward(X, G, k, s, accumulate=True, last_tie=False):
     dX = np.zeros_like(X)
     N, C, Ho, Wo = G.shape
@@ -121,7 +102,6 @@ CHECKS = {
     "softmax": (ex.check_softmax, softmax, [softmax_global_max]),
     "softmax_ce": (ex.check_softmax_ce_backward, softmax_ce_backward, [softmax_ce_backward_no_mean]),
     "batchnorm": (ex.check_batchnorm_backward, batchnorm_backward, [batchnorm_backward_no_eps]),
-    "conv": (ex.check_conv2d_naive, conv2d_naive, [conv2d_naive_swapped_kernel_axes]),
     "maxpool": (ex.check_maxpool_backward, maxpool_backward,
                 [maxpool_backward_overwrites, maxpool_backward_last_tie]),
     "avgpool": (ex.check_avgpool_backward, avgpool_backward, [avgpool_backward_divides_by_k]),

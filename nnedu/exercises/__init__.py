@@ -21,23 +21,29 @@ from nnedu.exercises.linear_relu import (
 )
 from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
-from nnedu.exercises.conv import check_conv2d_naive
+from nnedu.exercises.conv import (
+    check_col2im, check_conv2d_backward, check_conv2d_forward, check_conv2d_naive, check_conv2d_naive_backward,
+    check_im2col,
+)
 from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
 from nnedu.exercises.optim import check_adam_step, check_momentum_step
 from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
 from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import conv as _conv
+from nnedu.exercises import cnn as _cnn
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_conv.EXERCISES, **_cnn.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
     "check_linear_forward", "check_linear_backward", "check_relu_forward", "check_relu_backward",
     "check_softmax", "check_softmax_ce_backward",
     "check_batchnorm_backward",
-    "check_conv2d_naive",
+    "check_conv2d_naive", "check_conv2d_naive_backward", "check_im2col", "check_col2im",
+    "check_conv2d_forward", "check_conv2d_backward",
     "check_maxpool_backward", "check_avgpool_backward",
     "check_momentum_step", "check_adam_step",
     "check_accuracy", "check_confusion_matrix",
