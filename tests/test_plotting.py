@@ -71,3 +71,19 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     assert len(smooth.get_ydata()) == 191
     assert any(line.get_label() == "best (restored)" for line in ax_acc.get_lines())
     plt.close(fig)
+
+
+def test_plot_maps_shares_one_scale_and_has_a_colour_bar():
+    from nnedu.plotting import plot_maps
+    maps = np.stack([np.full((4, 4), v) for v in (-2.0, 0.5, 1.0)])
+    fig = plot_maps(maps, titles=["a", "b", "c"], symmetric=True, label="weight")
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert len(images) == 3 and all(im.get_clim() == (-2.0, 2.0) for im in images)
+    colorbars = [ax for ax in fig.axes if ax.get_ylabel() == "weight"]
+    assert len(colorbars) == 1
+    plt.close(fig)
+    fig = plot_maps(maps[:, None], ncols=2)                   # (n, 1, H, W), min-max scale
+    assert [im.get_clim() for ax in fig.axes for im in ax.get_images()][0] == (-2.0, 1.0)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="plot_maps"):
+        plot_maps(np.zeros((4, 4)))
