@@ -29,13 +29,20 @@ from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backwa
 from nnedu.exercises.optim import check_adam_step, check_momentum_step
 from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
+from nnedu.exercises.initialisation import check_he_std, check_xavier_std
+from nnedu.exercises.regularisation import check_early_stopping, check_shift_images
+from nnedu.exercises.debugging import check_expected_initial_loss, check_update_ratio
 from nnedu.exercises import linear_relu as _linear_relu
 from nnedu.exercises import conv as _conv
 from nnedu.exercises import cnn as _cnn
+from nnedu.exercises import initialisation as _initialisation
+from nnedu.exercises import regularisation as _regularisation
+from nnedu.exercises import debugging as _debugging
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES, **_conv.EXERCISES, **_cnn.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_conv.EXERCISES, **_cnn.EXERCISES, **_initialisation.EXERCISES,
+             **_regularisation.EXERCISES, **_debugging.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
@@ -48,4 +55,7 @@ __all__ = [
     "check_momentum_step", "check_adam_step",
     "check_accuracy", "check_confusion_matrix",
     "check_conv2d_param_count", "check_receptive_field",
+    "check_xavier_std", "check_he_std",
+    "check_shift_images", "check_early_stopping",
+    "check_expected_initial_loss", "check_update_ratio",
 ]

@@ -183,6 +183,54 @@ def pad_backward(G: Array, p: int) -> Array:
     return G[:, :, p:p + H, p:p + W]
 
 
+# -- 09: initialisation ----------------------------------------------------------------------------
+def xavier_std(fan_in: int, fan_out: int) -> float:
+    """Glorot: ``sqrt(2 / (fan_in + fan_out))``, keeping the forward and backward variance balanced."""
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def he_std(fan_in: int) -> float:
+    """He: ``sqrt(2 / fan_in)``, because ReLU keeps half of the second moment."""
+    return math.sqrt(2.0 / fan_in)
+
+
+# -- 10: regularisation ----------------------------------------------------------------------------
+def shift_images(X: Array, dy: int, dx: int) -> Array:
+    """Move every image of ``X`` (N, C, H, W) ``dy`` pixels down and ``dx`` right; zeros come in."""
+    N, C, H, W = X.shape
+    Y = np.zeros_like(X)
+    src_rows, dst_rows = slice(max(-dy, 0), H - max(dy, 0)), slice(max(dy, 0), H - max(-dy, 0))
+    src_cols, dst_cols = slice(max(-dx, 0), W - max(dx, 0)), slice(max(dx, 0), W - max(-dx, 0))
+    Y[:, :, dst_rows, dst_cols] = X[:, :, src_rows, src_cols]
+    return Y
+
+
+def early_stopping(val_acc: Sequence[float], patience: int) -> tuple[int, int]:
+    """``(best_epoch, stop_epoch)``, 1-based, as ``nnedu.train.fit(early_stopping_patience=...)`` decides.
+
+    The best epoch is the first with the highest validation accuracy *seen so far*; training stops
+    after the first epoch that is ``patience`` epochs past the best, or after the last epoch.
+    """
+    best_epoch, best = 0, -math.inf
+    for epoch, acc in enumerate(val_acc, start=1):
+        if acc > best:
+            best_epoch, best = epoch, acc
+        if epoch - best_epoch >= patience:
+            return best_epoch, epoch
+    return best_epoch, len(val_acc)
+
+
+# -- 11: debugging a network --------------------------------------------------------------------------
+def expected_initial_loss(num_classes: int) -> float:
+    """The cross-entropy of a uniform guess over ``num_classes`` classes: ``log C``."""
+    return math.log(num_classes)
+
+
+def update_ratio(W_before: Array, W_after: Array) -> float:
+    """``||W_after - W_before|| / ||W_before||`` (Frobenius norms): how much one step changed ``W``."""
+    return float(np.linalg.norm(W_after - W_before) / np.linalg.norm(W_before))
+
+
 # -- 06: optimizers and learning-rate schedules --------------------------------------------------------
 def sgd_step(w: Array, dw: Array, v: Array, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
              nesterov: bool = False) -> tuple[Array, Array]:
