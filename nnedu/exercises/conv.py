@@ -290,22 +290,17 @@ def _im2col_cases(seed: int) -> list[Case]:
     return cases
 
 
-def _windows(X, KH, KW, stride, padding):
-    """The correct columns as (N, C, KH, KW, Ho, Wo)."""
-    return _win(X, KH, KW, stride, padding)
-
-
 def _im2col_exercise() -> Exercise:
     def pqc_rows(X, KH, KW, stride=1, padding=0):
-        w = _windows(X, KH, KW, stride, padding)
+        w = _win(X, KH, KW, stride, padding)
         return w.transpose(0, 2, 3, 1, 4, 5).reshape(w.shape[0], -1, w.shape[4] * w.shape[5])
 
     def qp_rows(X, KH, KW, stride=1, padding=0):
-        w = _windows(X, KH, KW, stride, padding)
+        w = _win(X, KH, KW, stride, padding)
         return w.transpose(0, 1, 3, 2, 4, 5).reshape(w.shape[0], -1, w.shape[4] * w.shape[5])
 
     def ji_columns(X, KH, KW, stride=1, padding=0):
-        w = _windows(X, KH, KW, stride, padding)
+        w = _win(X, KH, KW, stride, padding)
         return w.transpose(0, 1, 2, 3, 5, 4).reshape(w.shape[0], -1, w.shape[4] * w.shape[5])
 
     def batch_in_columns(X, KH, KW, stride=1, padding=0):
@@ -313,7 +308,7 @@ def _im2col_exercise() -> Exercise:
         return cols.transpose(1, 0, 2).reshape(cols.shape[1], -1)
 
     def short(X, KH, KW, stride=1, padding=0):
-        w = _windows(X, KH, KW, stride, padding)[..., :-1, :-1]
+        w = _win(X, KH, KW, stride, padding)[..., :-1, :-1]
         return w.reshape(w.shape[0], -1, w.shape[4] * w.shape[5])
 
     def pads_all_axes(X, KH, KW, stride=1, padding=0):
@@ -324,7 +319,7 @@ def _im2col_exercise() -> Exercise:
     def ignores_stride(X, KH, KW, stride=1, padding=0):
         N, C, H, Wd = X.shape
         Ho, Wo = _out_size(H, KH, stride, padding), _out_size(Wd, KW, stride, padding)
-        w = _windows(X, KH, KW, 1, padding)[..., :Ho, :Wo]
+        w = _win(X, KH, KW, 1, padding)[..., :Ho, :Wo]
         return w.reshape(N, -1, Ho * Wo)
 
     return Exercise(
