@@ -93,6 +93,22 @@ def test_plot_decision_regions_one_marker_and_legend_entry_per_class():
         plot_decision_regions(plt.subplots()[1], xx, yy, regions, X, np.array([0, 1, 2, 9]))
 
 
+def test_plot_maps_shares_one_scale_and_has_a_colour_bar():
+    from nnedu.plotting import plot_maps
+    maps = np.stack([np.full((4, 4), v) for v in (-2.0, 0.5, 1.0)])
+    fig = plot_maps(maps, titles=["a", "b", "c"], symmetric=True, label="weight")
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert len(images) == 3 and all(im.get_clim() == (-2.0, 2.0) for im in images)
+    colorbars = [ax for ax in fig.axes if ax.get_ylabel() == "weight"]
+    assert len(colorbars) == 1
+    plt.close(fig)
+    fig = plot_maps(maps[:, None], ncols=2)                   # (n, 1, H, W), min-max scale
+    assert [im.get_clim() for ax in fig.axes for im in ax.get_images()][0] == (-2.0, 1.0)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="plot_maps"):
+        plot_maps(np.zeros((4, 4)))
+
+
 def test_plot_curves_tells_curves_apart_without_colour():
     from nnedu.plotting import plot_curves
     fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)

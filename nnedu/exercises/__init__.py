@@ -24,7 +24,10 @@ from nnedu.exercises.linear_relu import (
 from nnedu.exercises.softmax import check_cross_entropy, check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward, check_batchnorm_forward
 from nnedu.exercises.dropout import check_dropout_backward, check_dropout_forward
-from nnedu.exercises.conv import check_conv2d_naive
+from nnedu.exercises.conv import (
+    check_col2im, check_conv2d_backward, check_conv2d_forward, check_conv2d_naive, check_conv2d_naive_backward,
+    check_im2col,
+)
 from nnedu.exercises.pooling import (
     check_avgpool_backward, check_avgpool_forward, check_maxpool_backward, check_maxpool_forward,
     check_pad_backward, check_pad_forward,
