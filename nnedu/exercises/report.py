@@ -46,6 +46,12 @@ def float64() -> Iterator[None]:
         set_default_dtype(old)
 
 
+#: A correct float64 backward checked with ``h = 1e-6`` stays below this relative error.
+GRADCHECK_GOOD = 1e-7
+#: From here on the error is of order one in the digits that matter: a bug.
+GRADCHECK_BUG = 1e-3
+
+
 def order_of_magnitude(err: float) -> str:
     """``err`` rounded to its power of ten, e.g. ``3.2e-11 -> "1e-10"``, ``7e-9 -> "1e-08"``, ``0.0 -> "0"``.
 
