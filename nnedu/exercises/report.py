@@ -35,6 +35,17 @@ class CheckResult:
         """
 
 
+#: Below this an error is pure floating-point rounding; reported as such so the text is stable.
+ROUNDING_LEVEL = 1e-12
+
+
+def format_error(err: float) -> str:
+    """An error as text that does not flicker between machines: rounding-level errors become a bound."""
+    if err < ROUNDING_LEVEL:
+        return f"< {ROUNDING_LEVEL:.0e} (rounding level)"
+    return f"{err:.1e}"
+
+
 @contextlib.contextmanager
 def float64() -> Iterator[None]:
     """Compute in float64 inside the block (numerical gradients need it), then restore the default dtype."""
