@@ -1,16 +1,27 @@
 """Root pytest configuration: every notebook run under pytest is in quick mode.
 
 nbval starts each notebook's kernel from this process, so the kernel inherits
-``NNEDU_QUICK=1``: small data, few epochs, no progress bars.
+``NNEDU_QUICK=1`` (small data, few epochs, no progress bars) and ``NNEDU_WORKSPACE``.
 
 The kernels also get one BLAS thread each (unless the caller chose otherwise):
 the quick-mode matrices are small, and on a busy 2-core CI machine
 multi-threaded OpenBLAS is tens of times slower than one thread. One thread
 also makes floating-point results independent of the machine's core count.
 """
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ["NNEDU_QUICK"] = "1"
+# The exercise checks copy each checked function into a workspace folder, which notebooks 07 and 08 read
+# back to train with "the student's" code (here: the instructor notebooks' solutions). One fresh folder
+# per test session, filled by notebooks 01-06 before 07 and 08 run (pytest runs them in name order),
+# never the notebooks/workspace/ of someone working in this tree.
+if "NNEDU_WORKSPACE" not in os.environ:
+    _workspace = tempfile.mkdtemp(prefix="nnedu-workspace-")
+    atexit.register(shutil.rmtree, _workspace, ignore_errors=True)
+    os.environ["NNEDU_WORKSPACE"] = _workspace
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 

@@ -177,3 +177,52 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
         lim = float(np.abs(filt).max()) or 1.0
         ax.imshow(filt, cmap=cmap, vmin=-lim, vmax=lim)
     return _finish(axes[0].figure, title)
+
+
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), with a line style and a
+#: marker for each, so that curves differ in more than colour.
+CURVE_STYLES = [
+    {"color": "#0072B2", "linestyle": "-", "marker": "o"},
+    {"color": "#D55E00", "linestyle": "--", "marker": "s"},
+    {"color": "#009E73", "linestyle": ":", "marker": "^"},
+    {"color": "#CC79A7", "linestyle": "-.", "marker": "D"},
+    {"color": "#E69F00", "linestyle": (0, (5, 1, 1, 1)), "marker": "v"},
+    {"color": "#56B4E9", "linestyle": (0, (1, 1)), "marker": "x"},
+    {"color": "#000000", "linestyle": (0, (3, 1, 1, 1, 1, 1)), "marker": "P"},
+]
+
+
+def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax: Any = None,
+                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None) -> Any:
+    """Several named curves on one axis, each with its own colour, line style and marker.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{label: values}``; values of one curve against ``x`` (default ``1, 2, ...``).
+    xlabel, ylabel : str
+        Axis labels.
+    ax : matplotlib Axes, optional
+    logy : bool
+        Logarithmic y axis (for spreads that vanish or explode).
+    x : sequence, optional
+        Common x values; default ``1 .. len(values)`` for each curve.
+    title : str, optional
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    integer_x = True
+    for i, (label, values) in enumerate(curves.items()):
+        xs = list(x) if x is not None else list(range(1, len(values) + 1))
+        integer_x = integer_x and all(float(v).is_integer() for v in xs)
+        ax.plot(xs, values, label=label, markersize=4, **CURVE_STYLES[i % len(CURVE_STYLES)])
+    if integer_x:                                   # epochs, layers: no tick at 2.5
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax.figure

@@ -20,22 +20,6 @@ NOTEBOOKS = ROOT / "notebooks"
 
 # --- correct solutions and subtly wrong variants -------------------------------------------------
 
-def relu_backward(X, G):
-    return G * (X > 0)
-
-
-def relu_backward_geq(X, G):           # wrong subgradient at 0
-    return G * (X >= 0)
-
-
-def linear_backward(X, W, G):
-    return G @ W.T, X.T @ G, G.sum(axis=0)
-
-
-def linear_backward_mean_db(X, W, G):  # averages instead of summing
-    return G @ W.T, X.T @ G, G.mean(axis=0)
-
-
 def softmax(Z):
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
     return E / E.sum(axis=1, keepdims=True)
@@ -134,8 +118,6 @@ def not_implemented(*args):
 
 
 CHECKS = {
-    "relu": (ex.check_relu_backward, relu_backward, [relu_backward_geq]),
-    "linear": (ex.check_linear_backward, linear_backward, [linear_backward_mean_db]),
     "softmax": (ex.check_softmax, softmax, [softmax_global_max]),
     "softmax_ce": (ex.check_softmax_ce_backward, softmax_ce_backward, [softmax_ce_backward_no_mean]),
     "batchnorm": (ex.check_batchnorm_backward, batchnorm_backward, [batchnorm_backward_no_eps]),
@@ -172,16 +154,6 @@ def test_check_not_implemented(name, capsys):
     out = capsys.readouterr().out
     assert not result and result.status == "not implemented"
     assert "not implemented yet" in out and "Traceback" not in out
-
-
-def test_check_reports_crash_and_wrong_shape(capsys):
-    assert not ex.check_relu_backward(lambda X, G: undefined_name)  # noqa: F821
-    out = capsys.readouterr().out
-    assert "FAIL" in out and "NameError" in out
-    assert not ex.check_linear_backward(lambda X, W, G: (G @ W.T, X.T @ G))
-    assert "must return a tuple (dX, dW, db)" in capsys.readouterr().out
-    assert not ex.check_linear_backward(lambda X, W, G: (G @ W.T, G.T @ X, G.sum(0)))
-    assert "dW has shape" in capsys.readouterr().out
 
 
 def test_check_restores_default_dtype():
@@ -304,8 +276,8 @@ def test_student_notebook_runs_top_to_bottom(name, tmp_path):
     assert removed >= (1 if name < "06" else 2), f"{name} has too few exercises with solution markers"
     # The kernel inherits the environment: quick mode, and one BLAS thread (on a busy 2-core machine a
     # multi-threaded OpenBLAS makes the small matrix products of quick mode many times slower).
-    saved = {k: os.environ.get(k) for k in ("NNEDU_QUICK", "OPENBLAS_NUM_THREADS")}
-    os.environ.update(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1")
+    saved = {k: os.environ.get(k) for k in ("NNEDU_QUICK", "OPENBLAS_NUM_THREADS", "NNEDU_WORKSPACE")}
+    os.environ.update(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1", NNEDU_WORKSPACE=str(tmp_path / "workspace"))
     try:
         nbclient.NotebookClient(student, timeout=120, kernel_name="python3",
                                 resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()

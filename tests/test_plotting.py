@@ -71,3 +71,12 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     assert len(smooth.get_ydata()) == 191
     assert any(line.get_label() == "best (restored)" for line in ax_acc.get_lines())
     plt.close(fig)
+
+
+def test_plot_curves_tells_curves_apart_without_colour():
+    from nnedu.plotting import plot_curves
+    fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)
+    lines = fig.axes[0].get_lines()
+    assert len({(str(l.get_linestyle()), l.get_marker()) for l in lines}) == 3
+    assert fig.axes[0].get_legend().get_texts()[0].get_fontsize() >= 9
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())

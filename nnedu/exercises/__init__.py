@@ -1,33 +1,24 @@
-"""Automatic checks for the exercises of the notebooks, and the student-copy generator.
+"""The exercises: automatic checks, the student's workspace, and the tools around them.
 
-In a notebook the student writes a small function, then runs the matching
-check, which compares it with the nnedu reference implementation and with
-numerical gradients on several seeded inputs (edge cases included) and prints
-``PASS``, ``FAIL`` (with the largest error and a hint) or ``not implemented yet``::
+In a notebook the student writes a function, then runs its check::
 
     from nnedu.exercises import check_relu_backward
     check_relu_backward(relu_backward)
 
-Each check also returns a truthy/falsy :class:`~nnedu.exercises.report.CheckResult`.
+which compares it with :mod:`nnedu.exercises.reference` on seeded cases and prints
+``PASS``, ``FAIL`` (naming the mistake when it is a known one, else where the output
+is wrong, and a hint) or ``TODO`` (not implemented yet); see :mod:`nnedu.exercises.checker`.
+Each check also copies the function into the workspace (:mod:`nnedu.exercises.workspace`),
+so that later notebooks train networks with the student's own code
+(:mod:`nnedu.exercises.student_nn`).
 
-=================================  ==========================================
-notebook                           checks
-=================================  ==========================================
-01_linear_relu                     :func:`check_relu_backward`, :func:`check_linear_backward`
-02_softmax_cross_entropy           :func:`check_softmax`, :func:`check_softmax_ce_backward`
-03_batchnorm                       :func:`check_batchnorm_backward`
-04_convolution                     :func:`check_conv2d_naive`
-05_pooling_padding                 :func:`check_maxpool_backward`, :func:`check_avgpool_backward`
-06_optimizers_schedulers           :func:`check_momentum_step`, :func:`check_adam_step`
-07_mlp_mnist                       :func:`check_accuracy`, :func:`check_confusion_matrix`
-08_lenet5_mnist                    :func:`check_conv2d_param_count`, :func:`check_receptive_field`
-=================================  ==========================================
-
-Student copies (solutions replaced by ``raise NotImplementedError``) are written
-by :mod:`nnedu.exercises.student`, or ``python -m nnedu exercises student SRC OUT``.
+Student copies (solutions replaced by ``raise NotImplementedError``) are written by
+:mod:`nnedu.exercises.student`, or ``python -m nnedu exercises student SRC OUT``.
 """
 from nnedu.exercises.report import CheckResult, gradcheck_report
-from nnedu.exercises.linear_relu import check_linear_backward, check_relu_backward
+from nnedu.exercises.linear_relu import (
+    check_linear_backward, check_linear_forward, check_relu_backward, check_relu_forward,
+)
 from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
 from nnedu.exercises.batchnorm import check_batchnorm_backward
 from nnedu.exercises.conv import check_conv2d_naive
@@ -35,10 +26,19 @@ from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backwa
 from nnedu.exercises.optim import check_adam_step, check_momentum_step
 from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
+from nnedu.exercises.initialisation import check_he_std, check_xavier_std
+from nnedu.exercises.regularisation import check_early_stopping, check_shift_images
+from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import initialisation as _initialisation
+from nnedu.exercises import regularisation as _regularisation
+
+#: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
+#: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
+EXERCISES = {**_linear_relu.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES}
 
 __all__ = [
-    "CheckResult", "gradcheck_report",
-    "check_relu_backward", "check_linear_backward",
+    "CheckResult", "gradcheck_report", "EXERCISES",
+    "check_linear_forward", "check_linear_backward", "check_relu_forward", "check_relu_backward",
     "check_softmax", "check_softmax_ce_backward",
     "check_batchnorm_backward",
     "check_conv2d_naive",
@@ -46,4 +46,6 @@ __all__ = [
     "check_momentum_step", "check_adam_step",
     "check_accuracy", "check_confusion_matrix",
     "check_conv2d_param_count", "check_receptive_field",
+    "check_xavier_std", "check_he_std",
+    "check_shift_images", "check_early_stopping",
 ]

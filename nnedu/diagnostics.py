@@ -1,0 +1,126 @@
+r"""Looking inside a network while it trains: per-layer statistics and update ratios.
+
+Three numbers tell most of what goes wrong in a network that does not learn:
+
+* the **spread of the activations** layer by layer, :math:`\mathrm{std}(h_\ell)`: it should stay
+  of the same order through the depth; shrinking to 0 or growing without bound means a bad
+  initialisation (notebook 09);
+* the **spread of the gradients** :math:`\mathrm{std}(\partial L / \partial h_\ell)`, the same
+  seen from the backward pass (vanishing or exploding gradients);
+* the **update-to-weight ratio** :math:`\|\Delta W\| / \|W\|` of one optimizer step: about
+  :math:`10^{-3}` is healthy; :math:`10^{-1}` or more means the learning rate is too large,
+  :math:`10^{-6}` or less that the layer barely learns.
+
+Both functions work on a :class:`~nnedu.nn.Sequential` (``MLP`` and ``LeNet5`` are one): they run
+the layers one at a time and record what passes between them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnedu.nn import Sequential
+
+
+@dataclass
+class LayerStats:
+    """What passed through one layer in one forward and backward pass.
+
+    Attributes
+    ----------
+    name : str
+        The layer's attribute name, e.g. ``"fc1"``, and its type, e.g. ``"fc1 (Linear)"``.
+    out_mean, out_std : float
+        Mean and standard deviation of the layer's output over the batch.
+    frac_zero : float
+        Fraction of exactly-zero outputs (dead ReLU units show up here).
+    grad_std : float
+        Standard deviation of ``dL/d(output)``; ``nan`` when no gradient reached the layer.
+    """
+
+    name: str
+    out_mean: float
+    out_std: float
+    frac_zero: float
+    grad_std: float
+
+
+def layer_statistics(model: Sequential, x: np.ndarray, y: np.ndarray, criterion: Any) -> list[LayerStats]:
+    """Forward and backward one batch layer by layer, recording activations and gradients.
+
+    The parameters' ``.grad`` receive this batch's gradients (call ``zero_grad`` before a step).
+
+    Parameters
+    ----------
+    model : Sequential
+        The network.
+    x, y : np.ndarray
+        One batch of inputs and integer labels.
+    criterion : CrossEntropyLoss or similar
+        ``criterion(logits, y)`` and ``criterion.backward()``.
+
+    Returns
+    -------
+    list of LayerStats
+        One entry per layer, input to output.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"layer_statistics: expected a Sequential model (MLP, LeNet5, nn.Sequential), "
+                        f"got {type(model).__name__}")
+    layers = list(model.named_children())
+    outputs = []
+    h = x
+    for _, layer in layers:
+        h = layer(h)
+        outputs.append(h)
+    criterion(h, y)
+    grads: list[np.ndarray | None] = [None] * len(layers)
+    g: np.ndarray | None = criterion.backward()
+    for i in range(len(layers) - 1, -1, -1):
+        grads[i] = g
+        g = layers[i][1].backward(g)
+        if g is None:
+            break
+    stats = []
+    for (name, layer), out, grad in zip(layers, outputs, grads):
+        out = np.asarray(out, dtype=np.float64)
+        stats.append(LayerStats(
+            f"{name} ({type(layer).__name__})", float(out.mean()), float(out.std()),
+            float(np.mean(out == 0)), float(np.std(grad)) if grad is not None else float("nan")))
+    return stats
+
+
+def update_ratios(model: Any, step: Any) -> dict[str, float]:
+    r"""``||W_after - W_before|| / ||W_before||`` of every weight for one call of ``step()``.
+
+    Parameters
+    ----------
+    model : Module
+        Its ``named_parameters()`` are compared before and after.
+    step : callable
+        Performs the update, usually ``optimizer.step``.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: ratio}`` for every parameter with more than one dimension (the weights;
+        biases start at zero, where the ratio means nothing).
+    """
+    before = {name: p.data.astype(np.float64, copy=True) for name, p in model.named_parameters() if len(p.shape) > 1}
+    step()
+    ratios = {}
+    for name, p in model.named_parameters():
+        if name in before:
+            norm = float(np.linalg.norm(before[name]))
+            ratios[name] = float(np.linalg.norm(p.data - before[name])) / norm if norm else float("inf")
+    return ratios
+
+
+def format_layer_statistics(stats: list[LayerStats]) -> str:
+    """A fixed-width table of :func:`layer_statistics`, one row per layer."""
+    lines = [f"{'layer':<20s} {'out mean':>10s} {'out std':>10s} {'zeros':>7s} {'grad std':>10s}"]
+    for s in stats:
+        lines.append(f"{s.name:<20s} {s.out_mean:>10.3g} {s.out_std:>10.3g} {s.frac_zero:>7.1%} {s.grad_std:>10.3g}")
+    return "\n".join(lines)

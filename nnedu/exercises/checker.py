@@ -1,0 +1,317 @@
+r"""Run a student's function against the reference and say, in one sentence when possible, what is wrong.
+
+An :class:`Exercise` describes one function the student writes: the reference
+implementation (:mod:`nnedu.exercises.reference`), a few seeded input
+:class:`Case`\ s (edge cases included), the common wrong implementations
+(:class:`Bug`: "you divided by C, not N"), the valid alternatives
+(:class:`Convention`: "a valid subgradient; this course follows PyTorch"),
+a concept hint and, separately, the formula. :func:`check` runs the student's
+function on every case and prints one verdict whose first line is
+
+* ``PASS  name: ...`` (with a ``note:`` when a convention was recognised),
+* ``FAIL  name: ...`` followed by what is wrong, or
+* ``TODO  name: not implemented yet ...`` while the stub still raises ``NotImplementedError``.
+
+How a failure is explained, in this order:
+
+1. the student's function calls nnedu's own implementation of the same thing: say so;
+2. the output matches a known :class:`Bug` on the failing case: name the mistake in one sentence;
+3. otherwise: which case, which output, the largest error and *where* (the index, both values),
+   then the concept hint.
+
+The formula is never printed with the first failures: ``check_x(x, reveal=True)`` shows it, and so
+does the third failed check of the same exercise in one kernel session (:data:`REVEAL_AFTER`).
+
+Tolerances follow the dtype of the student's result: float64 results must agree with the
+reference to :data:`TOLERANCE` ``[float64]``, float32 results (the dtype the networks train in)
+to :data:`TOLERANCE` ``[float32]``. Integers (counts, sizes, shapes) must be exact.
+"""
+from __future__ import annotations
+
+import copy
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from nnedu.checking import rel_error
+from nnedu.exercises.report import CheckResult
+
+#: Largest relative error (max |got - expected| / max magnitude) accepted, by the result's dtype.
+TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3}
+#: After this many failed checks of one exercise in a session, the formula is shown too.
+REVEAL_AFTER = 3
+
+_failures: Counter[str] = Counter()
+
+
+@dataclass
+class Case:
+    """One input: ``args``/``kwargs`` are passed (as copies) to both the student's function and the reference."""
+
+    label: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    hint: str = ""
+
+
+@dataclass
+class Bug:
+    """A common wrong implementation; when the student's output matches it, ``message`` names the mistake."""
+
+    message: str
+    fn: Callable[..., Any]
+
+
+@dataclass
+class Convention:
+    """A valid alternative to the course's choice; accepted, with ``message`` explaining the choice."""
+
+    message: str
+    fn: Callable[..., Any]
+
+
+@dataclass
+class Exercise:
+    """Everything :func:`check` needs to judge one function the student writes.
+
+    Attributes
+    ----------
+    name : str
+        The function's name, e.g. ``"relu_backward"``.
+    reference : callable
+        The correct implementation, same signature.
+    cases : list of Case
+        Seeded inputs, edge cases included.
+    outputs : tuple of str
+        Names of the returned values, e.g. ``("dX", "dW", "db")``; one name for a single value.
+    hint : str
+        A concept hint, printed after a failure that no bug explains (no formula).
+    formula : str
+        The formula, printed on request or after :data:`REVEAL_AFTER` failures.
+    bugs, conventions : list
+        Known wrong variants and accepted alternatives.
+    library : tuple of callables
+        nnedu functions that compute the same thing: calling them is not the student's own work.
+    exact : bool
+        Compare exactly (integers, counts) and report "got X, expected Y".
+    notebook : str
+        Where the exercise is taught, e.g. ``"01_linear_relu"``.
+    """
+
+    name: str
+    reference: Callable[..., Any]
+    cases: Sequence[Case]
+    outputs: tuple[str, ...]
+    hint: str
+    formula: str
+    bugs: Sequence[Bug] = ()
+    conventions: Sequence[Convention] = ()
+    library: tuple[Callable[..., Any], ...] = ()
+    exact: bool = False
+    notebook: str = ""
+
+
+class _Problem(Exception):
+    """The student's result cannot be compared (wrong count, type or shape); the message says why."""
+
+
+def _as_outputs(value: Any, ex: Exercise) -> tuple[Any, ...]:
+    if len(ex.outputs) == 1:
+        return (value,)
+    if not isinstance(value, (tuple, list)) or len(value) != len(ex.outputs):
+        got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"one {type(value).__name__}"
+        raise _Problem(f"{ex.name} must return {len(ex.outputs)} values ({', '.join(ex.outputs)}), got {got}")
+    return tuple(value)
+
+
+def _tolerance(got: np.ndarray) -> float:
+    return TOLERANCE.get(got.dtype, TOLERANCE[np.dtype(np.float64)])
+
+
+def _index(idx: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in idx) + "]" if idx else ""
+
+
+def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
+    """'' when ``got`` matches ``expected``; otherwise where and how it differs, in one line."""
+    if got is None:
+        return f"{name} is None (did the function forget to return it?)"
+    expected = np.asarray(expected)
+    try:
+        g = np.asarray(got)
+    except Exception:  # noqa: BLE001 - anything that is not an array is simply wrong here
+        return f"{name} is a {type(got).__name__}, not an array"
+    if g.shape != expected.shape:
+        return f"{name} has shape {g.shape}, expected {expected.shape}"
+    if not (np.issubdtype(g.dtype, np.number) or g.dtype == bool):
+        return f"{name} has dtype {g.dtype}, expected numbers"
+    if exact or np.issubdtype(expected.dtype, np.integer):
+        if np.array_equal(g, expected):
+            return ""
+        if g.ndim == 0:
+            return f"{name}: got {g.item()}, expected {expected.item()}"
+        idx = tuple(int(i) for i in np.argwhere(g != expected)[0])
+        return (f"{name}{_index(idx)}: got {g[idx]}, expected {expected[idx]} "
+                f"({int(np.sum(g != expected))} of {g.size} entries differ)")
+    gf = g.astype(np.float64)
+    if not np.all(np.isfinite(gf)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(gf))[0])
+        return f"{name}{_index(idx)} is {g[idx]} (a nan or inf: an overflow or a division by zero?)"
+    err = rel_error(gf, expected)
+    if err <= _tolerance(g if np.issubdtype(g.dtype, np.floating) else gf):
+        return ""
+    diff = np.abs(gf - expected)
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.ndim else ()
+    return (f"{name}{_index(idx)}: got {gf[idx]:.6g}, expected {float(expected[idx]):.6g} "
+            f"(largest relative error {err:.1e})")
+
+
+def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exercise) -> bool:
+    """Whether the student's outputs equal ``fn``'s on ``case`` (``fn`` a bug or a convention)."""
+    try:
+        with np.errstate(all="ignore"):
+            other = _as_outputs(fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
+    except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
+        return False
+    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.outputs, got, other))
+
+
+def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any]]:
+    """Run ``fn`` on ``case``, recording calls to any of the code objects in ``codes``."""
+    hits: list[Any] = []
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in codes:
+            hits.append(frame.f_code)
+
+    previous = sys.getprofile()
+    sys.setprofile(watch if codes else previous)
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), hits
+    finally:
+        sys.setprofile(previous)
+
+
+def _code_objects(functions: tuple[Callable[..., Any], ...]) -> dict[Any, str]:
+    out = {}
+    for f in functions:
+        f = getattr(f, "__func__", f)
+        code = getattr(f, "__code__", None)
+        if code is not None:
+            out[code] = f"{f.__module__}.{f.__qualname__}"
+    return out
+
+
+def check(ex: Exercise, fn: Callable[..., Any], reveal: bool = False, verbose: bool = True, *,
+          watch_library: bool = True) -> CheckResult:
+    """Judge the student's ``fn`` for exercise ``ex``, print the verdict and record ``fn`` in the workspace.
+
+    Parameters
+    ----------
+    ex : Exercise
+        What is checked.
+    fn : callable
+        The student's function.
+    reveal : bool
+        Also print the formula after a failure.
+    verbose : bool
+        Print the verdict (it is returned either way).
+    watch_library : bool
+        Report a function that calls nnedu's own implementation (off only in the tests that run the
+        checker's own bug variants, which are written on top of the reference).
+
+    Returns
+    -------
+    CheckResult
+        Truthy when every case passed (a recognised convention counts as passing).
+    """
+    result = _judge(ex, fn, reveal, watch_library)
+    if result.status != "not implemented":
+        from nnedu.exercises import workspace
+        workspace.record(ex.name, fn, result.status, ex.notebook)
+    if verbose:
+        print(result.message)
+    return result
+
+
+def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bool = True) -> CheckResult:
+    """Run every case. A known bug is reported as soon as one case shows it; otherwise the first failure."""
+    if not callable(fn):
+        return _fail(ex, f"expected a function, got {type(fn).__name__}", reveal)
+    library = _code_objects((*ex.library, ex.reference)) if watch_library else {}
+    conventions_seen: list[Convention] = []
+    first_failure: tuple[str, str] | None = None       # (problem, case hint)
+    for case in ex.cases:
+        try:
+            value, hits = _calls_into(set(library), fn, case)
+        except NotImplementedError:
+            return CheckResult(False, "not implemented", f"TODO  {ex.name}: not implemented yet. Replace "
+                               "`raise NotImplementedError` with your code (or finish a function it calls) "
+                               "and run this cell again.")
+        except Exception as e:  # noqa: BLE001 - the student's code crashed: explain, never crash the notebook
+            first_failure = first_failure or (f"case: {case.label}\n  problem: your function raised "
+                                              f"{type(e).__name__}: {e}", case.hint)
+            continue
+        if hits:
+            names = ", ".join(sorted({library[c] for c in hits}))
+            return CheckResult(False, "fail", f"FAIL  {ex.name}: your function calls nnedu's own {names}. "
+                               "The point is to write it yourself with NumPy; the library's version is "
+                               "what your result is compared with.")
+        try:
+            got = _as_outputs(value, ex)
+        except _Problem as e:
+            first_failure = first_failure or (f"case: {case.label}\n  problem: {e}", case.hint)
+            continue
+        expected = _as_outputs(ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
+        problems = [d for n, g, e in zip(ex.outputs, got, expected) if (d := _difference(n, g, e, ex.exact))]
+        if not problems:
+            continue
+        convention = next((c for c in ex.conventions if _matches(got, c.fn, case, ex)), None)
+        if convention is not None:
+            if convention not in conventions_seen:
+                conventions_seen.append(convention)
+            continue
+        bug = next((b for b in ex.bugs if _matches(got, b.fn, case, ex)), None)
+        if bug is not None:
+            _failures[ex.name] += 1
+            text = f"FAIL  {ex.name}: {bug.message}\n  case: {case.label}"
+            return CheckResult(False, "fail", text + _formula(ex, reveal, hint=False))
+        first_failure = first_failure or ("case: " + case.label + "\n  problem: " + "\n  problem: ".join(problems),
+                                          case.hint)
+    if first_failure is not None:
+        return _fail(ex, first_failure[0], reveal, first_failure[1])
+    return _pass(ex, conventions_seen)
+
+
+def _formula(ex: Exercise, reveal: bool, hint: bool = True) -> str:
+    text = f"\n  hint: {ex.hint}" if hint and ex.hint else ""
+    if reveal or _failures[ex.name] >= REVEAL_AFTER:
+        return text + f"\n  formula: {ex.formula}"
+    return text + (f"\n  (stuck? check_{ex.name}({ex.name}, reveal=True) shows the formula; "
+                   f"it also appears after {REVEAL_AFTER} failed checks)")
+
+
+def _fail(ex: Exercise, problem: str, reveal: bool, case_hint: str = "") -> CheckResult:
+    _failures[ex.name] += 1
+    text = f"FAIL  {ex.name}\n  {problem}"
+    if case_hint:
+        text += f"\n  about this case: {case_hint}"
+    return CheckResult(False, "fail", text + _formula(ex, reveal))
+
+
+def _pass(ex: Exercise, conventions: list[Convention]) -> CheckResult:
+    _failures[ex.name] = 0
+    if ex.exact:
+        detail = "exactly right"
+    else:
+        tol = {str(k): v for k, v in TOLERANCE.items()}
+        detail = (f"agree with the reference (to {tol['float64']:.0e} in float64, "
+                  f"{tol['float32']:.0e} in float32)")
+    text = f"PASS  {ex.name}: all {len(ex.cases)} cases {detail}."
+    for c in conventions:
+        text += f"\n  note: {c.message}"
+    return CheckResult(True, "pass", text)
