@@ -124,3 +124,54 @@ def format_layer_statistics(stats: list[LayerStats]) -> str:
     for s in stats:
         lines.append(f"{s.name:<20s} {s.out_mean:>10.3g} {s.out_std:>10.3g} {s.frac_zero:>7.1%} {s.grad_std:>10.3g}")
     return "\n".join(lines)
+
+
+def lr_range_test(model: Any, criterion: Any, optimizer: Any, loader: Any, lr_min: float = 1e-6,
+                  lr_max: float = 10.0, steps: int = 100) -> tuple[list[float], list[float]]:
+    r"""Train for ``steps`` mini-batches with a learning rate growing geometrically from ``lr_min`` to ``lr_max``.
+
+    The loss first hardly moves (lr too small), then falls fastest, then blows up (lr too large).
+    A good learning rate lies somewhat below the point where the loss is lowest, often about ten
+    times smaller (Smith, 2017). The run stops early once the loss exceeds four times its lowest
+    value or is not finite. The model is changed: run the test on a copy or re-initialise after it.
+
+    Parameters
+    ----------
+    model, criterion, optimizer :
+        As for :func:`nnedu.train.fit`; every parameter group's ``lr`` is overwritten.
+    loader : iterable of ``(x, y)``
+        Cycled through as often as needed.
+    lr_min, lr_max : float
+        First and last learning rate, ``0 < lr_min < lr_max``.
+    steps : int
+        Number of mini-batches (at least 2).
+
+    Returns
+    -------
+    (lrs, losses)
+        The learning rate and the mini-batch loss of every step taken.
+    """
+    if not 0 < lr_min < lr_max or steps < 2:
+        raise ValueError(f"lr_range_test: need 0 < lr_min < lr_max and steps >= 2, got {lr_min}, {lr_max}, {steps}")
+    factor = (lr_max / lr_min) ** (1 / (steps - 1))
+    lrs, losses = [], []
+    model.train()
+    batches = iter(())
+    for i in range(steps):
+        try:
+            x, y = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            x, y = next(batches)
+        lr = lr_min * factor ** i
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        loss = float(criterion(model(x), y))
+        lrs.append(lr)
+        losses.append(loss)
+        if not np.isfinite(loss) or loss > 4 * min(losses):
+            break
+        optimizer.zero_grad()
+        model.backward(criterion.backward())
+        optimizer.step()
+    return lrs, losses

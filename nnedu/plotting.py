@@ -45,7 +45,8 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
     batches) and the validation loss after each epoch. A dotted line marks
     the epoch whose weights :func:`~nnedu.train.fit` restored, if any.
     Right: training and validation accuracy per epoch, in percent.
-    The x axis counts epochs; epoch ``e``'s averages are drawn at ``x = e``.
+    The x axis counts epochs from 0 (the start of training), with whole-epoch
+    ticks; epoch ``e``'s averages are drawn at ``x = e``.
 
     Parameters
     ----------
@@ -89,8 +90,14 @@ def plot_history(history: Any, axes: Sequence[Any] | None = None, label: str | N
         ax_acc.axvline(history.best_epoch, color="grey", lw=0.8, ls=":", label=f"{pre}best (restored)")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)")
     ax_acc.legend()
+    from matplotlib.ticker import MaxNLocator
     for ax in axes:
         ax.grid(alpha=0.3)
+        # the x axis runs from the start of training (0) to the last epoch, with whole-epoch ticks
+        # (a single epoch would otherwise get an axis from 0.96 to 1.04)
+        right = max(ax.get_xlim()[1], history.epochs * 1.05) if history.epochs else ax.get_xlim()[1]
+        ax.set_xlim(0, right)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _finish(fig, title)
 
 

@@ -17,13 +17,16 @@ is JSON text stored as a string array. Loading uses
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from nnedu._atomic import atomic_write
 from nnedu.nn.module import Module
 
 FORMAT = "nnedu-checkpoint"
@@ -61,7 +64,10 @@ def _decode(obj: Any, arrays: Any) -> Any:
         if "__array__" in obj:
             return np.array(arrays[obj["__array__"]])
         if "__scalar__" in obj:
-            return np.dtype(obj["dtype"]).type(obj["__scalar__"])
+            dtype = np.dtype(obj["dtype"])
+            if dtype.kind not in _ARRAY_KINDS:
+                raise CheckpointError(f"checkpoint metadata holds a scalar of dtype {dtype}, expected a number")
+            return dtype.type(obj["__scalar__"])
         if "__dict__" in obj:
             return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in obj["__dict__"]}
         if "__tuple__" in obj:
@@ -96,8 +102,10 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any | None = None,
     extra : dict, optional
         Small JSON-able facts to keep with the model (epoch, accuracy, ...).
 
-    The file is written to a temporary name first and renamed into place,
-    so an interrupted save never leaves a half-written checkpoint.
+    The file is written to a temporary file with a unique name in the same
+    folder and renamed into place, so an interrupted save never leaves a
+    half-written checkpoint and concurrent saves to one path never mix: the
+    last one to finish wins, whole.
     """
     path = os.fspath(path)
     if not path.endswith(".npz"):
@@ -119,13 +127,8 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any | None = None,
     if scheduler is not None:
         meta["scheduler"] = _encode(scheduler.state_dict(), "scheduler", arrays)
     meta_json = json.dumps(meta, allow_nan=True)
-    tmp = path + ".tmp.npz"
-    try:
-        np.savez(tmp, __nnedu__=np.array(f"{FORMAT} {VERSION}"), __meta__=np.array(meta_json), **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path) as f:
+        np.savez(f, __nnedu__=np.array(f"{FORMAT} {VERSION}"), __meta__=np.array(meta_json), **arrays)
 
 
 @dataclass
@@ -151,45 +154,134 @@ class Checkpoint:
     extra: dict[str, Any] | None
 
 
-def _read(path: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Open, validate and fully read a checkpoint; every failure becomes a clear CheckpointError."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"nnedu.load: no such file: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            files = list(z.files)
-            if "__nnedu__" not in files or "__meta__" not in files:
+# -- reading, with every size checked before anything is allocated ---------------------------------
+#: Largest metadata (JSON) accepted; a real checkpoint's is a few kilobytes.
+MAX_META_BYTES = 1 << 20
+#: Numeric kinds a checkpoint array may have: bool, int, unsigned, float.
+_ARRAY_KINDS = "biuf"
+
+
+def _fail(path: str, problem: str) -> CheckpointError:
+    return CheckpointError(f"nnedu.load: {path}: {problem}. Save the model again or restore the file from a copy.")
+
+
+class _Archive:
+    """The members of a checkpoint (a zip of ``.npy`` files), inspected by their headers before reading.
+
+    Every member's declared size, shape and dtype are known before a byte of
+    its data is read, so a forged file (a compressed "zip bomb", an array
+    declared as terabytes, a pickled object) is refused before it costs memory.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        self.headers: dict[str, tuple[tuple[int, ...], np.dtype, zipfile.ZipInfo]] = {}
+        try:
+            self._read_headers()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def _read_headers(self) -> None:
+        path = self.path
+        for info in self.zip.infolist():
+            if not info.filename.endswith(".npy"):
+                raise _fail(path, f"unexpected member {info.filename!r} (a checkpoint holds only .npy arrays)")
+            with self.zip.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _, dtype = read_header(f)
+                header_size = f.tell()
+            name = info.filename[:-len(".npy")]
+            if dtype.hasobject:
                 raise CheckpointError(
-                    f"nnedu.load: {path} is a .npz file but not an nnedu checkpoint (no '__nnedu__' "
-                    f"header; arrays found: {files[:5]}{'...' if len(files) > 5 else ''})")
-            data = {k: z[k] for k in files}  # reading every member checks every CRC
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as e:
-        if isinstance(e, ValueError) and "allow_pickle" in str(e):
-            raise CheckpointError(
-                f"nnedu.load: {path} contains pickled Python objects; nnedu checkpoints never do, and "
-                "nnedu never unpickles (it could run code from the file). Refusing to load it.") from e
-        raise CheckpointError(
-            f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
-            f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy."
-        ) from e
-    tag = str(data.pop("__nnedu__"))
-    fmt, _, version = tag.partition(" ")
-    if fmt != FORMAT or not version.isdigit():
-        raise CheckpointError(f"nnedu.load: {path} has an unknown header {tag!r}")
-    if int(version) > VERSION:
-        raise CheckpointError(f"nnedu.load: {path} was written by a newer nnedu (format {version}, "
-                              f"this version reads up to {VERSION}); upgrade nnedu")
-    try:
-        meta = json.loads(str(data.pop("__meta__")))
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f"nnedu.load: the metadata in {path} is corrupted ({e})") from e
-    return meta, data
+                    f"nnedu.load: {path} contains pickled Python objects (member {name!r}); nnedu checkpoints "
+                    "never do, and nnedu never unpickles (it could run code from the file). Refusing to load it.")
+            if dtype.kind not in _ARRAY_KINDS + "U" or dtype.itemsize == 0:
+                raise _fail(path, f"member {name!r} has dtype {dtype}, expected a numeric array")
+            if header_size + math.prod(shape) * dtype.itemsize != info.file_size:
+                raise _fail(path, f"member {name!r} declares shape {shape} of {dtype} "
+                                  f"but holds {info.file_size - header_size} bytes of data")
+            self.headers[name] = (shape, dtype, info)
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def text(self, name: str, max_bytes: int) -> str:
+        """A string member (the header tag, the JSON metadata), refused if larger than ``max_bytes``."""
+        shape, dtype, info = self.headers[name]
+        if shape != () or dtype.kind != "U" or info.file_size > max_bytes:
+            raise _fail(self.path, f"member {name!r} should be a short string, found {dtype} of shape {shape} "
+                                   f"({info.file_size} bytes)")
+        return str(self.array(name))
+
+    def array(self, name: str) -> np.ndarray:
+        """Read a member (its zip CRC is checked as the last byte arrives)."""
+        with self.zip.open(self.headers[name][2]) as f:
+            return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _array_refs(obj: Any, refs: list[str]) -> list[str]:
+    """The ``{"__array__": key}`` references inside encoded optimizer or scheduler state."""
+    if isinstance(obj, list):
+        for v in obj:
+            _array_refs(v, refs)
+    elif isinstance(obj, dict):
+        if "__array__" in obj:
+            refs.append(obj["__array__"])
+        for v in obj.values():
+            _array_refs(v, refs)
+    return refs
+
+
+def _check_meta(meta: Any, path: str) -> None:
+    """The metadata must have the layout :func:`save` writes; anything else is a forged or damaged file."""
+    expected = {"model_class": str, "model_keys": list, "config": (dict, type(None)),
+                "extra": (dict, type(None)), "optimizer": object, "optimizer_class": (str, type(None)),
+                "scheduler": object}
+    if not isinstance(meta, dict) or set(meta) != set(expected):
+        found = sorted(meta) if isinstance(meta, dict) else type(meta).__name__
+        raise _fail(path, f"the metadata should be a JSON object with the keys {sorted(expected)}, found {found}")
+    for key, kind in expected.items():
+        if not isinstance(meta[key], kind):
+            raise _fail(path, f"metadata entry {key!r} is a {type(meta[key]).__name__}")
+    if not all(isinstance(k, str) for k in meta["model_keys"]):
+        raise _fail(path, "metadata entry 'model_keys' must list parameter names")
+
+
+def _check_config_fits(config: dict[str, Any], shapes: list[tuple[int, ...]], path: str) -> None:
+    """Refuse, before building, an architecture larger than the weights stored with it.
+
+    The integers of a config (layer widths) are sizes of the stored weights,
+    so none can exceed the largest stored dimension, and there cannot be more
+    of them than stored arrays (plus one). This keeps a forged config such as
+    ``sizes=[784, 10**6, 10**6, 10]`` from allocating gigabytes of new weights.
+    """
+    ints: list[int] = []
+    stack: list[Any] = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            ints.append(item)
+    largest = max((d for shape in shapes for d in shape), default=0)
+    if len(ints) > len(shapes) + 1 or any(not 0 < i <= largest for i in ints):
+        raise _fail(path, f"the architecture config {json.dumps(config)[:200]} does not describe the stored "
+                          f"weights (largest stored dimension {largest})")
 
 
 def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Checkpoint:
     """Read a checkpoint written by :func:`save`.
+
+    Sizes, shapes and dtypes are checked from the file's headers before any
+    array is read, and the weights must be finite, so a damaged or forged
+    file costs no more memory than the model it claims to hold and never
+    produces a model that silently computes NaN.
 
     Parameters
     ----------
@@ -206,51 +298,108 @@ def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Che
     Raises
     ------
     CheckpointError
-        Truncated, corrupted or foreign file.
+        Truncated, corrupted, forged or foreign file (the message says what is wrong).
     ValueError
         The stored weights do not fit the model; the message names the
         parameter and both shapes.
     """
     path = os.fspath(path)
-    meta, data = _read(path)
-    state = {}
-    for name in meta["model_keys"]:
-        key = f"model/{name}"
-        if key not in data:
-            raise CheckpointError(f"nnedu.load: {path} lists parameter '{name}' but does not contain it")
-        state[name] = data[key]
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"nnedu.load: no such file: {path}")
+    try:
+        with closing(_Archive(path)) as archive:
+            return _load_checkpoint(archive, model)
+    except (CheckpointError, FileNotFoundError):
+        raise
+    except RecursionError as e:
+        raise _fail(path, "the metadata is nested too deeply") from e
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
+        raise CheckpointError(
+            f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
+            f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy.") from e
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        if isinstance(e, ValueError) and "architecture mismatch" in str(e):
+            raise
+        raise CheckpointError(f"nnedu.load: cannot read {path}: the file is truncated, corrupted or forged "
+                              f"({type(e).__name__}: {e})") from e
+
+
+def _load_checkpoint(archive: _Archive, model: Module | None) -> Checkpoint:
+    path, headers = archive.path, archive.headers
+    if "__nnedu__" not in headers or "__meta__" not in headers:
+        files = sorted(headers)
+        raise CheckpointError(
+            f"nnedu.load: {path} is a .npz file but not an nnedu checkpoint (no '__nnedu__' "
+            f"header; arrays found: {files[:5]}{'...' if len(files) > 5 else ''})")
+    tag = archive.text("__nnedu__", 1024)
+    fmt, _, version = tag.partition(" ")
+    if fmt != FORMAT or not version.isdigit():
+        raise CheckpointError(f"nnedu.load: {path} has an unknown header {tag!r}")
+    if int(version) > VERSION:
+        raise CheckpointError(f"nnedu.load: {path} was written by a newer nnedu (format {version}, "
+                              f"this version reads up to {VERSION}); upgrade nnedu")
+    try:
+        meta = json.loads(archive.text("__meta__", MAX_META_BYTES))
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"nnedu.load: the metadata in {path} is corrupted ({e})") from e
+    _check_meta(meta, path)
+
+    # every member must be referenced by the metadata, and every reference present
+    model_names = [f"model/{k}" for k in meta["model_keys"]]
+    other_names = _array_refs(meta["optimizer"], []) + _array_refs(meta["scheduler"], [])
+    unused = sorted(set(headers) - {"__nnedu__", "__meta__", *model_names, *other_names})
+    if unused:
+        raise _fail(path, f"it holds arrays its metadata does not use: {unused[:5]}")
+    for name in model_names + other_names:
+        if not isinstance(name, str) or name not in headers:
+            raise CheckpointError(f"nnedu.load: {path} lists the array {name!r} but does not contain it")
+
     if model is None:
-        if meta.get("config") is None:
+        if meta["config"] is None:
             raise ValueError(
-                f"nnedu.load: {path} holds a {meta.get('model_class')} without an architecture config, "
+                f"nnedu.load: {path} holds a {meta['model_class']} without an architecture config, "
                 "so it cannot be rebuilt; create the model yourself and pass it: load(path, model=model)")
+        _check_config_fits(meta["config"], [headers[n][0] for n in model_names], path)
         from nnedu.models import build_model
         model = build_model(meta["config"])
-    _load_weights(model, state, path)
+    own = model.state_dict()
+    _check_architecture(model, own, {k: headers[f"model/{k}"][0] for k in meta["model_keys"]}, path)
+    # optimizer and scheduler arrays are per-parameter buffers: each has the shape of a parameter
+    param_shapes = {v.shape for v in own.values()}
+    for name in other_names:
+        if headers[name][0] not in param_shapes:
+            raise _fail(path, f"the array {name!r} has shape {headers[name][0]}, which is no parameter's shape")
+
+    state = {k: archive.array(f"model/{k}") for k in meta["model_keys"]}
+    for name, value in state.items():
+        if not np.isfinite(value).all():
+            raise _fail(path, f"parameter '{name}' contains NaN or infinite values (the run it comes from "
+                              "diverged)")
+    model.load_state_dict({k: v.astype(own[k].dtype, copy=False) for k, v in state.items()})
+    arrays = {name: archive.array(name) for name in set(other_names)}
     return Checkpoint(
         model=model,
-        optimizer_state=_decode(meta["optimizer"], data) if meta.get("optimizer") is not None else None,
-        scheduler_state=_decode(meta["scheduler"], data) if meta.get("scheduler") is not None else None,
-        config=meta.get("config"),
-        extra=meta.get("extra"),
+        optimizer_state=_decode(meta["optimizer"], arrays) if meta["optimizer"] is not None else None,
+        scheduler_state=_decode(meta["scheduler"], arrays) if meta["scheduler"] is not None else None,
+        config=meta["config"],
+        extra=meta["extra"],
     )
 
 
-def _load_weights(model: Module, state: dict[str, np.ndarray], path: str) -> None:
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
+def _check_architecture(model: Module, own: dict[str, np.ndarray], shapes: dict[str, tuple[int, ...]],
+                        path: str) -> None:
+    missing = [k for k in own if k not in shapes]
+    unexpected = [k for k in shapes if k not in own]
     for name, value in own.items():
-        if name in state and state[name].shape != value.shape:
+        if name in shapes and shapes[name] != value.shape:
             raise ValueError(
                 f"nnedu.load: architecture mismatch for parameter '{name}': the model "
                 f"({type(model).__name__}) has shape {value.shape}, the file {path} has shape "
-                f"{state[name].shape}")
+                f"{shapes[name]}")
     if missing or unexpected:
         raise ValueError(
             f"nnedu.load: architecture mismatch: {path} does not fit this {type(model).__name__}; "
             f"missing from the file: {missing}; in the file but not in the model: {unexpected}")
-    model.load_state_dict({k: v.astype(own[k].dtype, copy=False) for k, v in state.items()})
 
 
 def load(path: str | os.PathLike, model: Module | None = None, optimizer: Any | None = None,
@@ -282,13 +431,16 @@ def load(path: str | os.PathLike, model: Module | None = None, optimizer: Any | 
             "first and pass both: load(path, model=model, optimizer=optimizer). (Or use "
             "load_checkpoint(path), which returns the rebuilt model and the optimizer state.)")
     ckpt = load_checkpoint(path, model=model)
-    if optimizer is not None:
-        if ckpt.optimizer_state is None:
-            raise ValueError(f"nnedu.load: {os.fspath(path)} holds no optimizer state (save with optimizer=...)")
-        optimizer.load_state_dict(ckpt.optimizer_state)
-    if scheduler is not None:
-        if ckpt.scheduler_state is None:
-            raise ValueError(f"nnedu.load: {os.fspath(path)} holds no scheduler state (save with scheduler=...)")
-        scheduler.load_state_dict(ckpt.scheduler_state)
+    for name, target, saved in (("optimizer", optimizer, ckpt.optimizer_state),
+                                ("scheduler", scheduler, ckpt.scheduler_state)):
+        if target is None:
+            continue
+        if saved is None:
+            raise ValueError(f"nnedu.load: {os.fspath(path)} holds no {name} state (save with {name}=...)")
+        try:
+            target.load_state_dict(saved)  # validates the hyper-parameters (a NaN or negative lr is refused)
+        except (KeyError, TypeError, IndexError, AttributeError) as e:
+            raise CheckpointError(f"nnedu.load: the {name} state in {os.fspath(path)} is malformed "
+                                  f"({type(e).__name__}: {e})") from e
     ckpt.model.eval()
     return ckpt.model

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from nnedu._atomic import atomic_write
 from nnedu.nn.module import Module
 from nnedu.quick import QUICK
 
@@ -44,6 +45,21 @@ class TrainingDivergedError(FloatingPointError):
     def __init__(self, message: str, epoch: int, step: int, lr: float, history: "History") -> None:
         super().__init__(message)
         self.epoch, self.step, self.lr, self.history = epoch, step, lr, history
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None, so that ``json.dump`` writes valid JSON.
+
+    (Python's ``json`` would write the non-standard literals ``NaN`` and
+    ``Infinity``, which other JSON readers reject.)
+    """
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 @dataclass
@@ -80,8 +96,8 @@ class History:
         return len(self.train_loss)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dict (JSON-serialisable)."""
-        return asdict(self)
+        """Plain-Python dict, valid JSON: a NaN or infinite value becomes None (``null``)."""
+        return json_safe(asdict(self))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "History":
@@ -89,9 +105,9 @@ class History:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
     def to_json(self, path: str) -> None:
-        """Write the whole history (including per-step losses) as JSON."""
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(self.to_dict(), f, indent=1)
+        """Write the whole history (including per-step losses) as JSON, whole or not at all."""
+        with atomic_write(path, "w", encoding="utf-8") as f:
+            json.dump(self.to_dict(), f, indent=1, allow_nan=False)
 
     @classmethod
     def from_json(cls, path: str) -> "History":
@@ -102,7 +118,7 @@ class History:
     def to_csv(self, path: str) -> None:
         """Write one row per epoch: epoch, train/val loss and accuracy, lr, seconds."""
         cols = ["train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        with atomic_write(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["epoch"] + cols)
             for e in range(self.epochs):
@@ -209,6 +225,23 @@ def _divergence_message(loss: float, epoch: int, epochs: int, step: int, steps: 
         "standardised; a learning-rate warm-up; BatchNorm; or check that the labels are class "
         "indices 0..C-1. The history so far is in this exception's .history attribute."
     )
+
+
+def _check_weights_finite(model: Module, optimizer: Any, epoch: int, epochs: int, history: History) -> None:
+    """Raise TrainingDivergedError if a step (possibly the epoch's last) made a weight NaN or infinite.
+
+    The loss check in :func:`fit` sees the loss *before* each step; this
+    catches a final step that blew the weights up. Once per epoch: cheap.
+    """
+    bad = [name for name, p in model.named_parameters() if not np.isfinite(p.data).all()]
+    if bad:
+        lr = _lr(optimizer)
+        raise TrainingDivergedError(
+            f"Training diverged: after epoch {epoch}/{epochs} (step {len(history.step_loss)} overall) the "
+            f"weights {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''} are NaN or infinite, with learning "
+            f"rate {lr:.3g}. The weights are now unusable.\nWhat to try: a smaller learning rate "
+            f"(e.g. {lr / 10:.3g}). The history so far is in this exception's .history attribute.",
+            epoch, len(history.step_loss), lr, history)
 
 
 def _scheduler_step(scheduler: Any, metric: float | None) -> None:
@@ -333,6 +366,7 @@ def fit(
                 if on_step is not None:
                     on_step(history)
             history.seconds.append(time.perf_counter() - start)
+            _check_weights_finite(model, optimizer, epoch, epochs, history)
             if seen == 0:
                 raise ValueError("fit: the training loader produced no batches; check that the training set is "
                                  "not empty (and, with drop_last=True, holds at least batch_size examples)")
@@ -343,6 +377,12 @@ def fit(
             if val_loader is not None:
                 ev = evaluate(model, val_loader, criterion)
                 val_loss = ev.loss
+                if not math.isfinite(ev.loss):
+                    lr = _lr(optimizer)
+                    raise TrainingDivergedError(
+                        f"Training diverged: after epoch {epoch}/{epochs} the validation loss is {ev.loss} "
+                        f"(learning rate {lr:.3g}); the weights are unusable. What to try: a smaller "
+                        f"learning rate (e.g. {lr / 10:.3g}).", epoch, len(history.step_loss), lr, history)
                 history.val_loss.append(float(ev.loss))
                 history.val_acc.append(ev.accuracy)
                 if history.best_val_acc is None or ev.accuracy > history.best_val_acc:

@@ -36,3 +36,34 @@ def test_update_ratio_is_step_size_over_weight_size():
     ratios = update_ratios(model, nnedu.optim.SGD(model.parameters(), lr=0.01).step)
     assert set(ratios) == {"fc1.weight", "fc2.weight"}
     assert ratios["fc1.weight"] == pytest.approx(0.01 * np.sqrt(w.size) / np.linalg.norm(w))
+
+
+def test_lr_range_test_grows_the_lr_geometrically_and_stops_at_the_blow_up():
+    from nnedu.data import DataLoader
+    from nnedu.diagnostics import lr_range_test
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((128, 8)).astype(np.float32), rng.integers(0, 3, 128)
+    model = MLP(sizes=(8, 16, 3), rng=0)
+    lrs, losses = lr_range_test(model, nn.CrossEntropyLoss(), nnedu.optim.SGD(model.parameters(), lr=1.0),
+                                DataLoader(x, y, 32, seed=0), lr_min=1e-4, lr_max=1e4, steps=50)
+    assert len(lrs) == len(losses) <= 50
+    assert np.allclose(np.diff(np.log(lrs)), np.log(1e8) / 49)
+    assert len(lrs) < 50 and (not np.isfinite(losses[-1]) or losses[-1] > 4 * min(losses))
+    with pytest.raises(ValueError, match="lr_min < lr_max"):
+        lr_range_test(model, nn.CrossEntropyLoss(), nnedu.optim.SGD(model.parameters(), lr=1.0), [], 1.0, 0.1)
+
+
+def test_planted_mysteries_have_their_bugs():
+    from nnedu.exercises.planted import mystery
+    a, b, c = (mystery(w, n=64) for w in "ABC")
+    assert a.x.max() > 100 and b.x.max() <= 1.0
+    assert c.optimizer.param_groups[0]["lr"] > 1 > b.optimizer.param_groups[0]["lr"]
+    nnedu.set_default_dtype(np.float64)
+    try:
+        x = np.random.default_rng(0).standard_normal((4, 20))
+        assert nnedu.gradcheck(mystery("B", n=16, sizes=(20, 16, 8, 10)).model, x) > 1e-2
+        assert nnedu.gradcheck(mystery("A", n=16, sizes=(20, 16, 8, 10)).model, x) < 1e-7
+    finally:
+        nnedu.set_default_dtype(np.float32)
+    with pytest.raises(ValueError, match="'A', 'B' or 'C'"):
+        mystery("D")

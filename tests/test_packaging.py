@@ -139,7 +139,9 @@ def test_readme_two_commands():
     commands = readme_commands()
     extras = ",".join(sorted(pyproject()["project"]["optional-dependencies"]))
     assert commands["setup"] == (f'python3 -m venv .venv && .venv/bin/pip install -e ".[{extras}]" '
-                                 f"&& .venv/bin/jupyter lab notebooks/")
+                                 f"&& .venv/bin/python -m nnedu exercises student notebooks/ my-course/ "
+                                 f"&& .venv/bin/jupyter lab my-course/")
+    assert "/my-course/" in (ROOT / ".gitignore").read_text().split()
     assert commands["test"].split()[0] == ".venv/bin/pytest"
     readme = (ROOT / "README.md").read_text()
     assert readme.index("command:setup") < readme.index("command:test") < readme.index("environment.yml")

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from nnedu.data.checksums import DATASETS, DataIntegrityError, get_dataset
-from nnedu.data.download import DownloadError, download, find_file, is_official_download
+from nnedu.cli.train import positive_float
+from nnedu.data.download import DEADLINE, DownloadError, download, find_file, is_official_download
 from nnedu.data.idx import IDXFormatError
 from nnedu.data.mnist import load_file
 from nnedu.data.paths import ENV_VAR, data_dir, repository_data_dir
@@ -36,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--mirror", action="append", default=None, metavar="URL",
                        help="base URL to try instead of the built-in mirrors (repeatable)")
     fetch.add_argument("--force", action="store_true", help="download even files that are present and valid")
-    fetch.add_argument("--timeout", type=float, default=30.0, help="socket timeout in seconds (default 30)")
+    fetch.add_argument("--timeout", type=positive_float, default=30.0,
+                       help="seconds to wait for a connection or for the next bytes (default 30)")
+    fetch.add_argument("--deadline", type=positive_float, default=DEADLINE,
+                       help=f"seconds allowed for each file from each mirror (default {DEADLINE:g})")
     fetch.add_argument("--no-progress", action="store_true", help="no progress bars")
     fetch.set_defaults(func=download_command)
 
@@ -101,9 +105,10 @@ def download_command(args: argparse.Namespace) -> int:
         dataset = get_dataset(name)
         try:
             paths = download(name, args.data_dir, mirrors=args.mirror, force=args.force,
-                             progress=not args.no_progress, timeout=args.timeout)
+                             progress=not args.no_progress, timeout=args.timeout, deadline=args.deadline)
         except DownloadError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
+            for reason in exc.reasons:  # one line per file and mirror that failed
+                print(f"nnedu data download: error: {name}: {reason}", file=sys.stderr)
             status = 1
             continue
         print(f"{name}: {dataset.title}: all {len(paths)} files verified in {paths[0].parent}")

@@ -15,6 +15,7 @@ Two kinds of hash are recorded for every file:
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,16 @@ class DataFile:
     def shape(self) -> tuple[int, ...]:
         """Expected IDX dimensions: ``(N, 28, 28)`` for images, ``(N,)`` for labels."""
         return (self.count, 28, 28) if self.kind == "images" else (self.count,)
+
+    @property
+    def payload_size(self) -> int:
+        """Size in bytes of the decompressed IDX file: the header and one byte per value."""
+        return 4 + 4 * len(self.shape) + math.prod(self.shape)
+
+    @property
+    def max_download_size(self) -> int:
+        """The most bytes a mirror may send for this file: its payload, gzipped or raw, plus gzip's overhead."""
+        return self.payload_size + self.payload_size // 1000 + 65536
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,19 @@ replaces it.
 """
 from __future__ import annotations
 
+import math
 import os
+import signal
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager, suppress
 from functools import partial
 from http.client import HTTPException
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -36,10 +40,19 @@ MIRRORS_ENV_VAR = "NNEDU_MIRRORS"
 _CHUNK = 1 << 16
 #: Temporary files older than this (seconds) are left over from a killed process and removed.
 STALE_PART_AGE = 3600.0
+#: Seconds allowed for one file from one mirror, start to finish (Fashion-MNIST's largest is 26 MB).
+DEADLINE = 600.0
 
 
 class DownloadError(RuntimeError):
-    """A file could not be fetched and verified from any mirror."""
+    """A file could not be fetched and verified from any mirror.
+
+    ``reasons`` lists, one line each, why every mirror failed (``"URL: what happened"``).
+    """
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.reasons = list(reasons) or [message.splitlines()[0]]
 
 
 def mirrors_for(dataset: Dataset, mirrors: Sequence[str] | None = None) -> list[str]:
@@ -56,7 +69,8 @@ def mirrors_for(dataset: Dataset, mirrors: Sequence[str] | None = None) -> list[
 
 
 def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], None],
-                  progress: bool = True, timeout: float = 30.0) -> Path:
+                  progress: bool = True, timeout: float = 30.0, max_bytes: int | None = None,
+                  deadline: float | None = DEADLINE) -> Path:
     """Fetch ``url`` to ``dest`` through a temporary file that ``verify`` must accept.
 
     Parameters
@@ -70,7 +84,13 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
     progress : bool
         Show a tqdm progress bar.
     timeout : float
-        Socket timeout in seconds.
+        Socket timeout in seconds (connecting, and waiting for each piece).
+    max_bytes : int, optional
+        Refuse a file larger than this: an announced ``Content-Length`` at
+        once, anything else as soon as it has sent more.
+    deadline : float, optional
+        Give up when the whole transfer has not arrived after this many
+        seconds (a mirror trickling bytes slowly never hits ``timeout``).
 
     Returns
     -------
@@ -80,38 +100,73 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
     Raises
     ------
     DownloadError
-        If the transfer is shorter than the announced ``Content-Length``.
+        If the transfer is shorter than the announced ``Content-Length``, too
+        large, or too slow.
     Exception
-        Whatever the network or ``verify`` raises. In every case the temporary
-        file is deleted and ``dest`` is left untouched.
+        Whatever the network or ``verify`` raises. In every case (SIGTERM and
+        Ctrl-C included) the temporary file is deleted and ``dest`` is left untouched.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(dest)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
+    give_up = time.monotonic() + deadline if deadline is not None else math.inf
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": "nnedu (python urllib)"})
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            received = 0
-            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
-                      disable=not progress, leave=False) as bar:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-            if total is not None and received != total:
-                raise DownloadError(f"{url}: transfer interrupted, expected {total} bytes, received {received}")
-            out.flush()
-            os.fsync(out.fileno())
-        verify(tmp)
-        os.replace(tmp, dest)
+        with _sigterm_as_exit():
+            request = urllib.request.Request(url, headers={"User-Agent": "nnedu (python urllib)"})
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                if max_bytes is not None and total is not None and total > max_bytes:
+                    raise DownloadError(f"{url}: the mirror announces {total:,} bytes, expected at most "
+                                        f"{max_bytes:,}; not the expected file")
+                received = 0
+                with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
+                          disable=not progress, leave=False) as bar:
+                    while chunk := response.read1(_CHUNK):  # what has arrived, without waiting for more
+                        received += len(chunk)
+                        if max_bytes is not None and received > max_bytes:
+                            raise DownloadError(f"{url}: the mirror sent more than {max_bytes:,} bytes, the most "
+                                                "this file can have; not the expected file")
+                        if time.monotonic() > give_up:
+                            raise DownloadError(f"{url}: too slow, {received:,} bytes after {deadline:g} s "
+                                                f"(the deadline per file)")
+                        out.write(chunk)
+                        bar.update(len(chunk))
+                if total is not None and received != total:
+                    raise DownloadError(f"{url}: transfer interrupted, expected {total} bytes, received {received}")
+                out.flush()
+                os.fsync(out.fileno())
+            verify(tmp)
+            os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return dest
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Let SIGTERM (``kill``, a closing terminal) end the process through Python, so that cleanup runs.
+
+    Python's default for SIGTERM is to die at once, which would leave the
+    temporary ``.part`` file behind. Only in the main thread, and only if
+    nobody else has installed a handler.
+    """
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def remove_stale_parts(dest: str | os.PathLike, max_age: float = STALE_PART_AGE) -> list[Path]:
@@ -142,7 +197,7 @@ def read_verified(dataset: Dataset, datafile: DataFile, path: Path) -> np.ndarra
     nnedu.data.IDXFormatError, nnedu.data.DataIntegrityError
         If the file is malformed or not the known bytes.
     """
-    payload = read_payload(path)
+    payload = read_payload(path, max_bytes=datafile.payload_size)  # a gzip bomb stops here
     array = parse_idx(payload, datafile.filename, np.uint8, datafile.shape)
     verify_payload(payload, datafile, path, dataset.name)
     return array
@@ -163,7 +218,8 @@ def find_file(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | No
 
 
 def fetch(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None = None,
-          mirrors: Sequence[str] | None = None, progress: bool = True, timeout: float = 30.0) -> Path:
+          mirrors: Sequence[str] | None = None, progress: bool = True, timeout: float = 30.0,
+          deadline: float | None = DEADLINE) -> Path:
     """Download one file of ``dataset``, trying each mirror in order until one verifies.
 
     Raises
@@ -172,24 +228,30 @@ def fetch(dataset: Dataset, datafile: DataFile, root: str | os.PathLike | None =
         Naming every mirror tried and why it failed, if none succeeded.
     """
     dest = download_dir(dataset.name, root) / datafile.filename
+    made = [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]  # folders this call creates
     failures = []
     for base in mirrors_for(dataset, mirrors):
         url = base + datafile.filename
         try:
             return download_file(url, dest, partial(read_verified, dataset, datafile), progress=progress,
-                                 timeout=timeout)
+                                 timeout=timeout, max_bytes=datafile.max_download_size, deadline=deadline)
         except (urllib.error.URLError, HTTPException, OSError, DownloadError, IDXFormatError,
                 DataIntegrityError, ValueError) as exc:
             failures.append(f"  {url}: {type(exc).__name__}: {exc}")
+    for folder in made:  # leave no empty folder behind
+        with suppress(OSError):
+            folder.rmdir()
     tried = "\n".join(failures) or "  (no mirrors configured)"
     raise DownloadError(
         f"Could not download and verify {dataset.name} {datafile.filename} from any mirror:\n{tried}\n"
         f"Nothing was written to {dest.parent}. Check the network connection, set {MIRRORS_ENV_VAR} to a "
-        f"reachable mirror, or copy the official file there by hand.")
+        f"reachable mirror, or copy the official file there by hand.",
+        [line.strip() for line in failures] or ["no mirrors configured"])
 
 
 def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence[str] | None = None,
-             force: bool = False, progress: bool = True, timeout: float = 30.0) -> list[Path]:
+             force: bool = False, progress: bool = True, timeout: float = 30.0,
+             deadline: float | None = DEADLINE) -> list[Path]:
     """Make sure all four files of data set ``name`` are in the cache folder, verified.
 
     Files already present are kept if their payload hash matches; missing or
@@ -209,6 +271,8 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
         Show progress bars.
     timeout : float
         Socket timeout in seconds.
+    deadline : float, optional
+        Seconds allowed for each file from each mirror (default 600).
 
     Returns
     -------
@@ -231,12 +295,13 @@ def download(name: str, root: str | os.PathLike | None = None, mirrors: Sequence
                 path = None
         if path is None or force:
             try:
-                path = fetch(dataset, datafile, root, mirrors, progress=progress, timeout=timeout)
+                path = fetch(dataset, datafile, root, mirrors, progress=progress, timeout=timeout,
+                             deadline=deadline)
             except DownloadError as exc:
-                failures.append(str(exc))
+                failures.append(exc)
                 continue
         paths.append(path)
     if failures:
         raise DownloadError(f"{len(failures)} of {len(dataset.files)} {dataset.name} files failed:\n"
-                            + "\n".join(failures))
+                            + "\n".join(str(f) for f in failures), [r for f in failures for r in f.reasons])
     return paths

@@ -19,12 +19,15 @@ into silently wrong numbers.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from nnedu._atomic import atomic_write
 
 #: IDX data type byte -> big-endian NumPy dtype.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -43,29 +46,49 @@ class IDXFormatError(ValueError):
     """A file is not a well-formed IDX file of the expected kind."""
 
 
-def read_payload(path: str | os.PathLike) -> bytes:
-    """Return the IDX bytes of ``path``, decompressing it if it is gzip.
+#: Largest decompressed IDX file :func:`read_idx` accepts by default (Fashion-MNIST's largest is 47 MB).
+MAX_IDX_BYTES = 1 << 30
+#: NumPy arrays have at most 32 dimensions on every supported NumPy version.
+MAX_IDX_DIMS = 32
 
-    Gzip is recognised by its magic bytes, not by the file name.
+
+def read_payload(path: str | os.PathLike, max_bytes: int | None = MAX_IDX_BYTES) -> bytes:
+    """Return the IDX bytes of ``path``, decompressing it if it is gzip, never more than ``max_bytes``.
+
+    Gzip is recognised by its magic bytes, not by the file name. It is
+    decompressed incrementally and abandoned as soon as it yields more than
+    ``max_bytes``, so a small file that would decompress to gigabytes (a
+    "gzip bomb") costs at most ``max_bytes`` of memory.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     IDXFormatError
-        If the file is gzip but the compressed stream is truncated or corrupt.
+        If the file is gzip but the compressed stream is truncated or corrupt,
+        or if it holds more than ``max_bytes``.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] != _GZIP_MAGIC:
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise IDXFormatError(
-            f"{path.name}: expected a complete gzip stream, found a truncated or corrupt one "
-            f"({len(raw)} bytes on disk; {exc}). Delete it and download it again."
-        ) from exc
+    limit = max_bytes if max_bytes is not None else -1
+    with open(path, "rb") as f:
+        on_disk = os.fstat(f.fileno()).st_size
+        if f.read(2) != _GZIP_MAGIC:
+            f.seek(0)
+            payload = f.read(limit + 1 if max_bytes is not None else -1)
+        else:
+            f.seek(0)
+            try:
+                with gzip.GzipFile(fileobj=f) as stream:
+                    payload = stream.read(limit + 1 if max_bytes is not None else -1)
+            except (EOFError, OSError, zlib.error) as exc:
+                raise IDXFormatError(
+                    f"{path.name}: expected a complete gzip stream, found a truncated or corrupt one "
+                    f"({on_disk} bytes on disk; {exc}). Delete it and download it again."
+                ) from exc
+    if max_bytes is not None and len(payload) > max_bytes:
+        raise IDXFormatError(f"{path.name}: expected at most {max_bytes:,} bytes of IDX data, found more "
+                             f"({on_disk:,} bytes on disk); not the expected file. Delete it.")
+    return payload
 
 
 def parse_idx(payload: bytes, name: str = "<bytes>", expected_dtype: np.dtype | type | None = None,
@@ -123,6 +146,8 @@ def parse_idx(payload: bytes, name: str = "<bytes>", expected_dtype: np.dtype | 
             f"found {dtype.newbyteorder('=').name} (0x{code:02X})")
     if ndim == 0:
         raise IDXFormatError(f"{name}: expected at least one dimension, found 0")
+    if ndim > MAX_IDX_DIMS:
+        raise IDXFormatError(f"{name}: expected at most {MAX_IDX_DIMS} dimensions, found {ndim}")
     header = 4 + 4 * ndim
     if size < header:
         raise IDXFormatError(
@@ -135,7 +160,7 @@ def parse_idx(payload: bytes, name: str = "<bytes>", expected_dtype: np.dtype | 
             parts = ["N" if w is None else str(w) for w in want]
             shown = f"({parts[0]},)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
             raise IDXFormatError(f"{name}: expected dimensions {shown}, found {shape}")
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # Python integers: no overflow, whatever the header declares
     expected_size = header + count * dtype.itemsize
     if size != expected_size:
         what = "truncated" if size < expected_size else "trailing bytes"
@@ -147,7 +172,8 @@ def parse_idx(payload: bytes, name: str = "<bytes>", expected_dtype: np.dtype | 
 
 
 def read_idx(path: str | os.PathLike, expected_dtype: np.dtype | type | None = None,
-             expected_shape: Sequence[int | None] | None = None) -> np.ndarray:
+             expected_shape: Sequence[int | None] | None = None, max_bytes: int | None = MAX_IDX_BYTES
+             ) -> np.ndarray:
     """Read an IDX file (gzip or raw) into a NumPy array.
 
     Parameters
@@ -156,6 +182,8 @@ def read_idx(path: str | os.PathLike, expected_dtype: np.dtype | type | None = N
         The file, e.g. ``data/train-images-idx3-ubyte.gz``.
     expected_dtype, expected_shape
         Optional checks, see :func:`parse_idx`.
+    max_bytes : int or None
+        Refuse files holding more IDX bytes than this (decompressed); None: no limit.
 
     Returns
     -------
@@ -168,7 +196,7 @@ def read_idx(path: str | os.PathLike, expected_dtype: np.dtype | type | None = N
     >>> read_idx(data_dir() / "t10k-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
     (10000,)
     """
-    return parse_idx(read_payload(path), Path(path).name, expected_dtype, expected_shape)
+    return parse_idx(read_payload(path, max_bytes), Path(path).name, expected_dtype, expected_shape)
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None = None) -> Path:
@@ -182,11 +210,12 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None 
     native = array.dtype.newbyteorder("=")
     if native not in codes:
         raise IDXFormatError(f"{path.name}: cannot store dtype {array.dtype} in IDX")
-    if array.ndim == 0 or array.ndim > 255:
-        raise IDXFormatError(f"{path.name}: IDX needs 1 to 255 dimensions, got {array.ndim}")
+    if not 0 < array.ndim <= MAX_IDX_DIMS:
+        raise IDXFormatError(f"{path.name}: expected 1 to {MAX_IDX_DIMS} dimensions, got {array.ndim}")
     header = bytes([0, 0, codes[native], array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = header + np.ascontiguousarray(array, dtype=IDX_DTYPES[codes[native]]).tobytes()
     if compress or (compress is None and path.suffix == ".gz"):
         payload = gzip.compress(payload, compresslevel=6, mtime=0)
-    path.write_bytes(payload)
+    with atomic_write(path) as f:
+        f.write(payload)
     return path

@@ -28,13 +28,16 @@ from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
 from nnedu.exercises.initialisation import check_he_std, check_xavier_std
 from nnedu.exercises.regularisation import check_early_stopping, check_shift_images
+from nnedu.exercises.debugging import check_expected_initial_loss, check_update_ratio
 from nnedu.exercises import linear_relu as _linear_relu
 from nnedu.exercises import initialisation as _initialisation
 from nnedu.exercises import regularisation as _regularisation
+from nnedu.exercises import debugging as _debugging
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES}
+EXERCISES = {**_linear_relu.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES,
+             **_debugging.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
@@ -48,4 +51,5 @@ __all__ = [
     "check_conv2d_param_count", "check_receptive_field",
     "check_xavier_std", "check_he_std",
     "check_shift_images", "check_early_stopping",
+    "check_expected_initial_loss", "check_update_ratio",
 ]

@@ -220,6 +220,17 @@ def early_stopping(val_acc: Sequence[float], patience: int) -> tuple[int, int]:
     return best_epoch, len(val_acc)
 
 
+# -- 11: debugging a network --------------------------------------------------------------------------
+def expected_initial_loss(num_classes: int) -> float:
+    """The cross-entropy of a uniform guess over ``num_classes`` classes: ``log C``."""
+    return math.log(num_classes)
+
+
+def update_ratio(W_before: Array, W_after: Array) -> float:
+    """``||W_after - W_before|| / ||W_before||`` (Frobenius norms): how much one step changed ``W``."""
+    return float(np.linalg.norm(W_after - W_before) / np.linalg.norm(W_before))
+
+
 # -- 06: optimizers and learning-rate schedules --------------------------------------------------------
 def sgd_step(w: Array, dw: Array, v: Array, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
              nesterov: bool = False) -> tuple[Array, Array]:

@@ -20,6 +20,27 @@ def as_float_array(x: Any) -> np.ndarray:
     return x
 
 
+def check_inputs(layer: str, args: tuple[Any, ...]) -> None:
+    """Refuse, at a layer's call, inputs no layer computes correctly, with a message naming the layer.
+
+    Every input must be a non-empty batch of real numbers: bool, integer,
+    float32 or float64. Refused: float16 (its range ends at 65504 and its
+    11-bit mantissa rounds small updates to nothing), complex numbers (the
+    imaginary part would be dropped), strings, ``None``, dates and other
+    objects, and a batch of 0 examples.
+    """
+    for i, arg in enumerate(args):
+        x = np.asarray(arg) if not isinstance(arg, np.ndarray) else arg
+        what = "input" if len(args) == 1 else f"argument {i + 1}"
+        if x.dtype.kind not in "biuf" or x.dtype == np.float16:
+            hint = " (convert it: x.astype(np.float32))" if x.dtype.kind in "fc" else ""
+            raise TypeError(f"{layer}: expected the {what} to be real numbers (float32, float64, integer or bool), "
+                            f"got dtype {x.dtype}{hint}")
+        if x.ndim > 0 and x.shape[0] == 0:
+            raise ValueError(f"{layer}: got an empty batch (the {what} has shape {x.shape}); "
+                             "expected at least one example")
+
+
 def check_grad_shape(layer: str, grad_out: np.ndarray, expected: tuple[int, ...]) -> np.ndarray:
     """Fail clearly if ``grad_out`` does not have the shape of the forward output."""
     grad_out = np.asarray(grad_out)

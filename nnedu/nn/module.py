@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from nnedu.nn._checks import check_inputs
 from nnedu.nn.parameter import Parameter
 
 
@@ -37,6 +38,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        check_inputs(type(self).__name__, args)  # real numbers, at least one example
         return self.forward(*args, **kwargs)
 
     def _cached(self) -> Any:

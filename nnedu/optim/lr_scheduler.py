@@ -40,6 +40,8 @@ import math
 from bisect import bisect_right
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from nnedu.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
@@ -74,6 +76,15 @@ def _check_milestones(owner: str, milestones: Sequence[int]) -> list[int]:
     if any(a >= b for a, b in zip(milestones, milestones[1:])):
         raise ValueError(f"{owner}: milestones must be strictly increasing, got {milestones}")
     return milestones
+
+
+def _kind(value: Any) -> str:
+    """What kind of value a saved scheduler attribute is: flag, number, list, string."""
+    if isinstance(value, (bool, np.bool_)):
+        return "flag"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "number"
+    return "list" if isinstance(value, (list, tuple)) else type(value).__name__
 
 
 class LRScheduler:
@@ -155,8 +166,25 @@ class LRScheduler:
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes saved by :meth:`state_dict`."""
+        """Restore the attributes saved by :meth:`state_dict`.
+
+        Only the attributes :meth:`state_dict` has, each of the same kind
+        (number, list, string, flag), so a saved state cannot set anything else.
+        """
+        self._check_state_dict(state_dict)
         self.__dict__.update(copy.deepcopy(state_dict))
+
+    def _check_state_dict(self, state_dict: dict[str, Any]) -> None:
+        own = self.state_dict()
+        name = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}.load_state_dict: expected a dict, got {type(state_dict).__name__}")
+        unknown = sorted(set(state_dict) - set(own), key=str)
+        if unknown:
+            raise ValueError(f"{name}.load_state_dict: unknown entries {unknown}; a {name} has {sorted(own)}")
+        for key, value in state_dict.items():
+            if _kind(value) != _kind(own[key]):
+                raise ValueError(f"{name}.load_state_dict: '{key}' must be a {_kind(own[key])}, got {value!r}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self.get_last_lr()})"
@@ -462,6 +490,10 @@ class SequentialLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` saved, sub-schedulers included."""
+        self._check_state_dict(state_dict)
+        if len(state_dict["_schedulers"]) != len(self._schedulers):
+            raise ValueError(f"SequentialLR.load_state_dict: {len(state_dict['_schedulers'])} saved schedulers, "
+                             f"expected {len(self._schedulers)}")
         own = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
         self.__dict__.update(own)
         for s, saved in zip(self._schedulers, state_dict["_schedulers"]):

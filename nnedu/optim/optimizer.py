@@ -14,6 +14,7 @@ An optimizer holds references to :class:`~nnedu.nn.Parameter` objects. After
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -21,6 +22,11 @@ import numpy as np
 from nnedu.nn.parameter import Parameter
 
 ParamsT = Iterable[Parameter] | Iterable[dict[str, Any]]
+
+
+def _is_real(value: Any) -> bool:
+    """A real number (Python or NumPy), not a bool, string or array."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 class Optimizer:
@@ -50,6 +56,9 @@ class Optimizer:
         self.defaults: dict[str, Any] = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Parameter, dict[str, Any]] = {}
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(f"{self._name}: expected the parameters of a model, got the model itself "
+                            f"({type(params).__name__}); pass model.parameters()")
         if isinstance(params, (Parameter, dict)):
             params = [params]  # a single parameter or a single group
         if isinstance(params, (set, frozenset)):
@@ -86,6 +95,10 @@ class Optimizer:
             if not isinstance(p, Parameter):
                 raise TypeError(f"{self._name}: can only optimise nnedu.nn.Parameter objects, "
                                 f"got {type(p).__name__}")
+            if p.dtype not in (np.float32, np.float64):
+                raise TypeError(f"{self._name}: parameters must be float32 or float64, got a {p.dtype} "
+                                f"parameter of shape {p.shape} (float16 overflows and underflows in the "
+                                "update rules); convert it with p.data = p.data.astype(np.float32)")
         ids = [id(p) for p in params]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{self._name}: a parameter group lists the same parameter twice")
@@ -105,13 +118,13 @@ class Optimizer:
     def _check_nonnegative(self, group: dict[str, Any], *names: str) -> None:
         for name in names:
             value = group[name]
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{self._name}: {name} must be a finite number >= 0, got {value}")
+            if not _is_real(value) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{self._name}: {name} must be a finite number >= 0, got {value!r}")
 
     def _check_unit_interval(self, group: dict[str, Any], name: str, value: float) -> None:
         """Check ``0 <= value < 1`` (a decay rate such as a beta or alpha)."""
-        if not 0.0 <= value < 1.0:
-            raise ValueError(f"{self._name}: {name} must be in [0, 1), got {value}")
+        if not _is_real(value) or not 0.0 <= value < 1.0:
+            raise ValueError(f"{self._name}: {name} must be in [0, 1), got {value!r}")
 
     # -- training ----------------------------------------------------------------
     def zero_grad(self) -> None:
@@ -132,6 +145,7 @@ class Optimizer:
         """
         loss = closure() if closure is not None else None
         for group in self.param_groups:
+            self._validate_group(group)  # a scheduler, a slider or a user may have changed group["lr"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -177,7 +191,8 @@ class Optimizer:
         Raises
         ------
         ValueError
-            The number of groups, the group sizes or a buffer's shape differ.
+            The number of groups, the group sizes or a buffer's shape differ,
+            or a saved hyper-parameter is invalid (e.g. a NaN or negative lr).
         """
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -188,6 +203,14 @@ class Optimizer:
                 raise ValueError(f"{self._name}.load_state_dict: parameter group {i} has "
                                  f"{len(saved['params'])} parameters in the state dict but "
                                  f"{len(group['params'])} in the optimizer")
+        for saved, group in zip(saved_groups, self.param_groups):
+            unknown = sorted(set(saved) - set(group) - {"initial_lr"})  # initial_lr: set by a scheduler
+            if unknown:
+                raise ValueError(f"{self._name}.load_state_dict: unknown hyper-parameters {unknown}")
+            merged = {**group, **saved}
+            self._validate_group(merged)
+            if "initial_lr" in merged:
+                self._check_nonnegative(merged, "initial_lr")
         new_state: dict[Parameter, dict[str, Any]] = {}
         for saved, group in zip(saved_groups, self.param_groups):
             for key, p in zip(saved["params"], group["params"]):
@@ -196,9 +219,10 @@ class Optimizer:
                 buffers = {}
                 for name, value in state_dict["state"][key].items():
                     if isinstance(value, np.ndarray):
-                        if value.shape != p.shape:
+                        if value.shape != p.shape or value.dtype.kind not in "biuf":
                             raise ValueError(f"{self._name}.load_state_dict: buffer '{name}' has shape "
-                                             f"{value.shape} but its parameter has shape {p.shape}")
+                                             f"{value.shape} ({value.dtype}) but its parameter has shape "
+                                             f"{p.shape}")
                         value = value.astype(p.dtype, copy=True)
                     else:
                         value = copy.deepcopy(value)
