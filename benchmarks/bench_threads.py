@@ -105,7 +105,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--workloads", nargs="+", default=["mlp", "lenet"], choices=["mlp", "lenet"])
+    ap.add_argument("--workloads", nargs="*", default=["mlp", "lenet"], choices=["mlp", "lenet"])
     ap.add_argument("--notebooks", nargs="*", default=[], help="notebook names without .ipynb, e.g. 07_mlp_mnist")
     ap.add_argument("--full", action="store_true", help="run the notebooks in full mode, not quick mode")
     ap.add_argument("--burners", type=int, default=None, help="CPU-burning processes for 'busy' (default: cores)")
