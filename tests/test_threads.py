@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -131,3 +132,24 @@ def test_the_user_overrides_the_policy_with_environment_variables():
     assert _fresh_python(INFO, OPENBLAS_NUM_THREADS="2").endswith("[2]"), "an explicit BLAS choice is kept"
     assert "NNEDU_NUM_THREADS must be a positive integer, got 'many'" in _fresh_python(
         INFO, NNEDU_NUM_THREADS="many")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_pool(threads):
+    nnedu.set_num_threads(2, blas_threads=None)
+    a = np.random.default_rng(0).standard_normal((400, 300))
+    expected = _parallel.matmul(a, a.T)            # the parent's pool now has a worker thread
+    pid = os.fork()
+    if pid == 0:                                   # the child: the parent's worker does not exist here
+        ok = np.array_equal(_parallel.matmul(a, a.T), expected)
+        os._exit(0 if ok else 1)
+    for _ in range(600):                           # a child waiting for a thread that is not there hangs
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung in matmul: it waited for the parent's pool threads")
+    assert os.WEXITSTATUS(status) == 0

@@ -23,6 +23,7 @@ thread costs microseconds. Calls from inside a piece run serially.
 """
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
@@ -52,6 +53,16 @@ def set_pool_size(n: int) -> None:
 def pool_size() -> int:
     """The number of threads the helpers use."""
     return _num_threads
+
+
+def _forget_pool_in_child() -> None:
+    """After ``os.fork()`` the child has none of the parent's threads: start a new pool when needed."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def _executor() -> ThreadPoolExecutor:
