@@ -127,13 +127,17 @@ def format_layer_statistics(stats: list[LayerStats]) -> str:
 
 
 def lr_range_test(model: Any, criterion: Any, optimizer: Any, loader: Any, lr_min: float = 1e-6,
-                  lr_max: float = 10.0, steps: int = 100) -> tuple[list[float], list[float]]:
+                  lr_max: float = 10.0, steps: int = 100, smoothing: float = 0.9
+                  ) -> tuple[list[float], list[float]]:
     r"""Train for ``steps`` mini-batches with a learning rate growing geometrically from ``lr_min`` to ``lr_max``.
 
-    The loss first hardly moves (lr too small), then falls fastest, then blows up (lr too large).
-    A good learning rate lies somewhat below the point where the loss is lowest, often about ten
-    times smaller (Smith, 2017). The run stops early once the loss exceeds four times its lowest
-    value or is not finite. The model is changed: run the test on a copy or re-initialise after it.
+    The loss first hardly moves (lr too small), then falls fastest, then blows up (lr too large)
+    (Smith, 2017). A common heuristic (popularised by the fastai library) takes a learning rate
+    about ten times below the one where the smoothed loss is lowest. Mini-batch losses are noisy,
+    so the losses returned are an exponential moving average,
+    :math:`s_t = \beta s_{t-1} + (1 - \beta) L_t`, divided by :math:`1 - \beta^t` (as Adam's
+    bias correction). The run stops early once the smoothed loss exceeds four times its lowest
+    value or the loss is not finite. The model is changed: run the test on a fresh model.
 
     Parameters
     ----------
@@ -145,16 +149,22 @@ def lr_range_test(model: Any, criterion: Any, optimizer: Any, loader: Any, lr_mi
         First and last learning rate, ``0 < lr_min < lr_max``.
     steps : int
         Number of mini-batches (at least 2).
+    smoothing : float
+        :math:`\beta` of the moving average, ``0 <= smoothing < 1`` (0: the raw mini-batch losses).
 
     Returns
     -------
     (lrs, losses)
-        The learning rate and the mini-batch loss of every step taken.
+        The learning rate and the smoothed loss of every step taken.
     """
     if not 0 < lr_min < lr_max or steps < 2:
         raise ValueError(f"lr_range_test: need 0 < lr_min < lr_max and steps >= 2, got {lr_min}, {lr_max}, {steps}")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"lr_range_test: smoothing must be in [0, 1), got {smoothing}")
     factor = (lr_max / lr_min) ** (1 / (steps - 1))
-    lrs, losses = [], []
+    lrs: list[float] = []
+    losses: list[float] = []
+    average = 0.0
     model.train()
     batches = iter(())
     for i in range(steps):
@@ -167,11 +177,32 @@ def lr_range_test(model: Any, criterion: Any, optimizer: Any, loader: Any, lr_mi
         for group in optimizer.param_groups:
             group["lr"] = lr
         loss = float(criterion(model(x), y))
+        average = smoothing * average + (1 - smoothing) * loss
         lrs.append(lr)
-        losses.append(loss)
-        if not np.isfinite(loss) or loss > 4 * min(losses):
+        losses.append(average / (1 - smoothing ** (i + 1)))
+        if not np.isfinite(loss) or losses[-1] > 4 * min(losses):
             break
         optimizer.zero_grad()
         model.backward(criterion.backward())
         optimizer.step()
     return lrs, losses
+
+
+def overfit_batch(model: Any, criterion: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
+                  steps: int = 300) -> tuple[list[float], float]:
+    """Train on one fixed batch for ``steps`` steps: a healthy network memorises it (loss near 0).
+
+    Returns
+    -------
+    (losses, accuracy)
+        The loss before every step, and the accuracy on the batch afterwards (in eval mode).
+    """
+    losses = []
+    model.train()
+    for _ in range(steps):
+        losses.append(float(criterion(model(x), y)))
+        optimizer.zero_grad()
+        model.backward(criterion.backward())
+        optimizer.step()
+    model.eval()
+    return losses, float(np.mean(model(x).argmax(axis=1) == y))

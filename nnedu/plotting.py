@@ -186,6 +186,56 @@ def plot_filters(weight: np.ndarray, ncols: int = 8, cmap: str = "RdBu_r", axes:
     return _finish(axes[0].figure, title)
 
 
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), and one marker per class.
+OKABE_ITO = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.ndarray, X: np.ndarray,
+                          y: np.ndarray, class_names: Sequence[str] | None = None, legend: bool = True,
+                          markersize: float = 12) -> Any:
+    """The predicted class of every point of a 2-D grid as pale regions, the data on top, one marker per class.
+
+    The meaning never rests on colour alone: each class has its own marker (circle, square,
+    triangle, ...) and a legend, and the regions use light tints of the same colour-blind-safe
+    colours (:data:`OKABE_ITO`), so a point on the wrong side of a boundary is visible as a
+    marker sitting in another class's tint.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    xx, yy : np.ndarray
+        ``(H, W)`` grid coordinates, e.g. from ``np.meshgrid``.
+    regions : np.ndarray
+        ``(H, W)`` integer predicted class at each grid point.
+    X : np.ndarray
+        ``(N, 2)`` data points.
+    y : np.ndarray
+        ``(N,)`` integer labels, ``0 .. C-1`` with ``C <= 8``.
+    class_names : sequence of str, optional
+        Legend labels (default ``"class 0"``, ...).
+    legend : bool
+        Draw the legend (turn off for all but one panel of a grid).
+    markersize : float
+        Marker area, as in ``scatter``.
+    """
+    from matplotlib.colors import ListedColormap, to_rgb
+
+    y = np.asarray(y)
+    C = int(max(y.max(), np.max(regions))) + 1
+    if C > len(OKABE_ITO):
+        raise ValueError(f"plot_decision_regions: at most {len(OKABE_ITO)} classes, got {C}")
+    tints = [tuple(0.72 + 0.28 * np.array(to_rgb(c))) for c in OKABE_ITO[:C]]     # pale versions
+    ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints))
+    names = list(class_names) if class_names is not None else [f"class {k}" for k in range(C)]
+    for k in range(C):
+        ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k], color=OKABE_ITO[k],
+                   edgecolors="k", linewidths=0.4, label=names[k])
+    if legend:
+        ax.legend(fontsize=9, loc="upper right", framealpha=0.9)
+    ax.set_aspect("equal")
+
+
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), with a line style and a
 #: marker for each, so that curves differ in more than colour.
 CURVE_STYLES = [
@@ -232,4 +282,120 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
+    return ax.figure
+#: (line style, colour) pairs of :data:`CURVE_STYLES` that tell highlighted edges or windows apart without colour.
+_STYLES = tuple((style["linestyle"], style["color"]) for style in CURVE_STYLES[:4])
+
+
+def plot_computational_graph(nodes: dict[str, tuple[float, float, str]], edges: Sequence[tuple[str, str]],
+                             paths: dict[tuple[str, str], str] | None = None, ax: Any = None,
+                             title: str | None = None, highlight: Sequence[str] = ()) -> Any:
+    """Draw a small computational graph: labelled boxes joined by arrows (forward direction).
+
+    Parameters
+    ----------
+    nodes : dict
+        ``name -> (x, y, label)``: the box's centre and its (LaTeX) text.
+    edges : sequence of (str, str)
+        Arrows ``(from, to)``.
+    paths : dict, optional
+        ``(from, to) -> description`` for edges to tell apart, e.g. the paths along which an input
+        reaches the output. Each gets its own line style *and* colour, a number at the arrow's middle
+        and a legend entry, so the figure reads without colour.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure otherwise).
+    title : str, optional
+    highlight : sequence of str
+        Nodes drawn in a second box colour (e.g. the input and the output).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.lines import Line2D
+
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 3.6))
+    paths = dict(paths or {})
+    style = {edge: _STYLES[i % len(_STYLES)] for i, edge in enumerate(paths)}
+    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=10, zorder=3,
+                           bbox=dict(boxstyle="round,pad=0.4", fc="#fde9c9" if name in highlight else "#eef3fb",
+                                     ec="0.5"))
+             for name, (x, y, label) in nodes.items()}
+    for a, b in edges:                      # arrows clipped at the boxes' outlines, whatever their size
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ls, colour = style.get((a, b), ("-", "0.45"))
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="-|>", lw=2.4 if (a, b) in style else 1.4, color=colour,
+                                    linestyle=ls, patchA=boxes[a].get_bbox_patch(),
+                                    patchB=boxes[b].get_bbox_patch(), shrinkA=2, shrinkB=2, mutation_scale=14))
+    for i, (a, b) in enumerate(paths, start=1):
+        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(i), ha="center", va="center", fontsize=9, zorder=4,
+                bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=style[(a, b)][1]))
+    if paths:
+        handles = [Line2D([], [], ls=style[e][0], color=style[e][1], lw=2.4, label=f"{i}: {text}")
+                   for i, (e, text) in enumerate(paths.items(), start=1)]
+        ax.legend(handles=handles, loc="lower left", fontsize=9, frameon=False)
+    xs = [x for x, _, _ in nodes.values()]
+    ys = [y for _, y, _ in nodes.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 1.0)
+    ax.set_ylim(min(ys) - 1.4, max(ys) + 0.6)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def plot_pool_windows(values: np.ndarray, ax: Any = None, windows: Sequence[tuple[int, int]] = (), k: int = 2,
+                      tie: Sequence[tuple[int, int]] = (), fmt: str = "{:.0f}", cmap: str = "Blues",
+                      title: str | None = None, colorbar_label: str = "value") -> Any:
+    """Show a small 2-D array cell by cell (values written in), with pooling windows outlined.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        ``(H, W)``.
+    ax : matplotlib Axes, optional
+    windows : sequence of (int, int)
+        Top-left corners of ``k x k`` windows to outline; each gets its own line style and a number.
+    k : int
+        Window size.
+    tie : sequence of (int, int)
+        Windows (top-left corners) that hold a tie: outlined thicker, hatched and labelled "tie".
+    fmt : str
+        Format of the numbers written in the cells.
+    cmap : str
+        Colour map of the cells (a colour bar is drawn with ``colorbar_label``).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.patches import Rectangle
+
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.5, 3.5))
+    values = np.asarray(values, dtype=float)
+    low, high = min(0.0, float(values.min())), float(values.max())
+    high = high if high > low else low + 1.0
+    im = ax.imshow(values, cmap=cmap, vmin=low, vmax=high)
+    for (r, c), v in np.ndenumerate(values):           # white text on the darker cells
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=11,
+                color="white" if (v - low) / (high - low) > 0.6 else "black")
+    for i, (r, c) in enumerate(windows):
+        ls, colour = _STYLES[i % len(_STYLES)]
+        is_tie = (r, c) in set(map(tuple, tie))
+        ax.add_patch(Rectangle((c - 0.45, r - 0.45), k - 0.1, k - 0.1, fill=False, ls=ls, ec=colour,
+                               lw=4.0 if is_tie else 2.2, hatch="//" if is_tie else None))
+        ax.text(c - 0.42, r - 0.42, f"{i + 1}: tie" if is_tie else str(i + 1), ha="left", va="top", fontsize=9,
+                color=colour, fontweight="bold", bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=colorbar_label)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
     return ax.figure

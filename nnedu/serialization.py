@@ -168,9 +168,11 @@ def _fail(path: str, problem: str) -> CheckpointError:
 class _Archive:
     """The members of a checkpoint (a zip of ``.npy`` files), inspected by their headers before reading.
 
-    Every member's declared size, shape and dtype are known before a byte of
-    its data is read, so a forged file (a compressed "zip bomb", an array
-    declared as terabytes, a pickled object) is refused before it costs memory.
+    Every member is stored uncompressed, so the sizes the members declare add
+    up to at most the file's size, and each member's shape and dtype are known
+    before a byte of its data is read: a forged file (a compressed "zip bomb",
+    an array declared as terabytes, a pickled object) is refused before it
+    costs memory.
     """
 
     def __init__(self, path: str) -> None:
@@ -185,9 +187,15 @@ class _Archive:
 
     def _read_headers(self) -> None:
         path = self.path
-        for info in self.zip.infolist():
+        members = self.zip.infolist()
+        if sum(info.file_size for info in members) > os.path.getsize(path):
+            raise _fail(path, "its members claim to hold more bytes than the file has")
+        for info in members:
             if not info.filename.endswith(".npy"):
                 raise _fail(path, f"unexpected member {info.filename!r} (a checkpoint holds only .npy arrays)")
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise _fail(path, f"member {info.filename!r} is compressed; nnedu.save stores arrays uncompressed, "
+                                  "so that no member can claim more memory than its bytes on disk")
             with self.zip.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
@@ -251,30 +259,6 @@ def _check_meta(meta: Any, path: str) -> None:
         raise _fail(path, "metadata entry 'model_keys' must list parameter names")
 
 
-def _check_config_fits(config: dict[str, Any], shapes: list[tuple[int, ...]], path: str) -> None:
-    """Refuse, before building, an architecture larger than the weights stored with it.
-
-    The integers of a config (layer widths) are sizes of the stored weights,
-    so none can exceed the largest stored dimension, and there cannot be more
-    of them than stored arrays (plus one). This keeps a forged config such as
-    ``sizes=[784, 10**6, 10**6, 10]`` from allocating gigabytes of new weights.
-    """
-    ints: list[int] = []
-    stack: list[Any] = [config]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, int) and not isinstance(item, bool):
-            ints.append(item)
-    largest = max((d for shape in shapes for d in shape), default=0)
-    if len(ints) > len(shapes) + 1 or any(not 0 < i <= largest for i in ints):
-        raise _fail(path, f"the architecture config {json.dumps(config)[:200]} does not describe the stored "
-                          f"weights (largest stored dimension {largest})")
-
-
 def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Checkpoint:
     """Read a checkpoint written by :func:`save`.
 
@@ -318,8 +302,8 @@ def load_checkpoint(path: str | os.PathLike, model: Module | None = None) -> Che
             f"nnedu.load: cannot read {path}: the file is truncated or corrupted "
             f"({type(e).__name__}: {e}). Save the model again or restore the file from a copy.") from e
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        if isinstance(e, ValueError) and "architecture mismatch" in str(e):
-            raise
+        if isinstance(e, ValueError) and str(e).startswith("nnedu.load:"):
+            raise  # ours: the architecture does not match, or the file cannot be rebuilt without a model
         raise CheckpointError(f"nnedu.load: cannot read {path}: the file is truncated, corrupted or forged "
                               f"({type(e).__name__}: {e})") from e
 
@@ -359,8 +343,12 @@ def _load_checkpoint(archive: _Archive, model: Module | None) -> Checkpoint:
             raise ValueError(
                 f"nnedu.load: {path} holds a {meta['model_class']} without an architecture config, "
                 "so it cannot be rebuilt; create the model yourself and pass it: load(path, model=model)")
-        _check_config_fits(meta["config"], [headers[n][0] for n in model_names], path)
-        from nnedu.models import build_model
+        from nnedu.models import build_model, parameter_count
+        stored = sum(math.prod(headers[n][0]) for n in model_names)
+        if parameter_count(meta["config"]) > stored:  # checked before building: a forged config is cheap
+            raise _fail(path, f"the architecture config {json.dumps(meta['config'])[:200]} describes "
+                              f"{parameter_count(meta['config']):,} parameters, but the file stores {stored:,} "
+                              "values")
         model = build_model(meta["config"])
     own = model.state_dict()
     _check_architecture(model, own, {k: headers[f"model/{k}"][0] for k in meta["model_keys"]}, path)

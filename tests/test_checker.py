@@ -104,3 +104,35 @@ def test_a_broken_workspace_file_falls_back_to_the_reference(tmp_path):
     code = workspace.load()
     assert code.whose("relu_backward").startswith("reference (yours does not load: SyntaxError")
     assert np.array_equal(code.relu_backward(np.array([1.0, -1.0]), np.ones(2)), [1.0, 0.0])
+
+
+def _scale_in_place(x, r, m):          # returns 2 x and updates r in place: r <- (1 - m) r + m x
+    r *= 1 - m
+    r += m * x
+    return 2 * x
+
+
+def test_arguments_updated_in_place_are_compared_and_none_matches_none():
+    ex = Exercise("scale", _scale_in_place, [Case("x, r", (np.arange(3.0), np.ones(3), 0.5))], ("y",),
+                  hint="", formula="", updates={1: "r"})
+    def in_place(x, r, m):
+        r[...] = (1 - m) * r + m * x
+        return 2 * x
+
+    assert check(ex, in_place, verbose=False).status == "pass"
+
+    def rebinds(x, r, m):              # a new local array: the caller's r never changes
+        r = (1 - m) * r + m * x
+        return 2 * x
+
+    result = check(ex, rebinds, verbose=False)
+    assert result.status == "fail" and "problem: r[" in result.message
+
+    def optional(x):
+        return None if x.sum() < 0 else x
+
+    opt = Exercise("optional", optional, [Case("negative", (-np.ones(2),)), Case("positive", (np.ones(2),))],
+                   ("y",), hint="", formula="")
+    assert check(opt, lambda x: None if x.sum() < 0 else x, verbose=False).status == "pass"
+    wrong = check(opt, lambda x: x, verbose=False)
+    assert wrong.status == "fail" and "y should be None here" in wrong.message

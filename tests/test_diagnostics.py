@@ -67,3 +67,13 @@ def test_planted_mysteries_have_their_bugs():
         nnedu.set_default_dtype(np.float32)
     with pytest.raises(ValueError, match="'A', 'B' or 'C'"):
         mystery("D")
+
+
+def test_overfit_batch_memorises_a_few_examples():
+    from nnedu.diagnostics import overfit_batch
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 6)).astype(np.float32), rng.integers(0, 3, 8)
+    model = MLP(sizes=(6, 32, 3), rng=0)
+    losses, acc = overfit_batch(model, nn.CrossEntropyLoss(), nnedu.optim.Adam(model.parameters(), lr=1e-2),
+                                x, y, steps=200)
+    assert len(losses) == 200 and losses[-1] < 0.05 * losses[0] and acc == 1.0

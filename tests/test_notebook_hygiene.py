@@ -19,7 +19,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.md"))
 
 #: Calls that train or steer training: test data must never reach them.
-TRAINING_CALLS = {"fit", "train_one_epoch", "lr_range_test", "overfit_tiny_batch", "train", "step"}
+TRAINING_CALLS = {"fit", "train_one_epoch", "lr_range_test", "overfit_batch", "train", "step"}
 #: Colour maps that show a picture (digits) rather than values: no colour bar needed.
 PICTURE_CMAPS = {"gray", "gray_r", "binary", "binary_r", "Greys", "Greys_r"}
 

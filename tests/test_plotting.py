@@ -73,6 +73,26 @@ def test_plot_history_smooths_long_runs_and_marks_restored_epoch():
     plt.close(fig)
 
 
+def test_plot_decision_regions_one_marker_and_legend_entry_per_class():
+    from nnedu.plotting import CLASS_MARKERS, plot_decision_regions
+
+    xx, yy = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+    regions = (xx > 0).astype(int) + (yy > 0.5)
+    X = np.array([[-0.5, 0.0], [0.5, 0.0], [0.5, 0.8], [-0.6, -0.1]])
+    y = np.array([0, 1, 2, 0])
+    fig, ax = plt.subplots()
+    plot_decision_regions(ax, xx, yy, regions, X, y, class_names=["a", "b", "c"])
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c"]
+    assert legend.get_texts()[0].get_fontsize() >= 9
+    assert [len(c.get_offsets()) for c in ax.collections[-3:]] == [2, 1, 1]   # the points, by class
+    assert len({c.get_paths()[0].vertices.tobytes() for c in ax.collections[-3:]}) == 3  # three markers
+    assert CLASS_MARKERS[:3] == ("o", "s", "^")
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at most 8 classes"):
+        plot_decision_regions(plt.subplots()[1], xx, yy, regions, X, np.array([0, 1, 2, 9]))
+
+
 def test_plot_curves_tells_curves_apart_without_colour():
     from nnedu.plotting import plot_curves
     fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)
@@ -80,3 +100,31 @@ def test_plot_curves_tells_curves_apart_without_colour():
     assert len({(str(l.get_linestyle()), l.get_marker()) for l in lines}) == 3
     assert fig.axes[0].get_legend().get_texts()[0].get_fontsize() >= 9
     assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+
+
+def test_plot_computational_graph_tells_paths_apart_without_colour():
+    from nnedu.plotting import plot_computational_graph
+    nodes = {"x": (0, 0, "$x$"), "m": (1, 1, "$\\mu$"), "y": (2, 0, "$y$")}
+    fig = plot_computational_graph(nodes, [("x", "m"), ("m", "y"), ("x", "y")],
+                                   paths={("x", "y"): "direct", ("x", "m"): "via the mean"}, highlight=("x",))
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["1: direct", "2: via the mean"]
+    assert [h.get_linestyle() for h in ax.get_legend().legend_handles] == ["-", "--"]
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 9
+    texts = [t.get_text() for t in ax.texts]
+    assert {"$x$", "$\\mu$", "$y$", "1", "2"} <= set(texts)
+    plt.close(fig)
+
+
+def test_plot_pool_windows_labels_windows_and_ties():
+    from nnedu.plotting import plot_pool_windows
+    values = np.array([[1.0, 3.0], [3.0, 0.0]])
+    fig = plot_pool_windows(values, windows=[(0, 0)], tie=[(0, 0)], k=2, title="t")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("3") == 2 and "1: tie" in texts
+    (box,) = ax.patches
+    assert box.get_hatch() == "//" and box.get_linewidth() > 3
+    assert len(fig.axes) == 2                                    # the colour bar
+    plt.close(fig)

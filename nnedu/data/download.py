@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 import urllib.error
@@ -32,6 +31,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from nnedu._atomic import new_temp_file
 from nnedu.data.checksums import DataFile, DataIntegrityError, Dataset, get_dataset, sha256, verify_payload
 from nnedu.data.idx import IDXFormatError, parse_idx, read_payload
 from nnedu.data.paths import candidate_dirs, download_dir
@@ -109,11 +109,10 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(dest)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
     give_up = time.monotonic() + deadline if deadline is not None else math.inf
-    try:
-        with _sigterm_as_exit():
+    with _sigterm_as_exit():
+        fd, tmp = new_temp_file(dest, suffix=".part")  # readable like any file the user makes
+        try:
             request = urllib.request.Request(url, headers={"User-Agent": "nnedu (python urllib)"})
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as response:
                 length = response.headers.get("Content-Length")
@@ -121,10 +120,11 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
                 if max_bytes is not None and total is not None and total > max_bytes:
                     raise DownloadError(f"{url}: the mirror announces {total:,} bytes, expected at most "
                                         f"{max_bytes:,}; not the expected file")
+                read_available = getattr(response, "read1", response.read)  # what has arrived, no waiting
                 received = 0
                 with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
                           disable=not progress, leave=False) as bar:
-                    while chunk := response.read1(_CHUNK):  # what has arrived, without waiting for more
+                    while chunk := read_available(_CHUNK):
                         received += len(chunk)
                         if max_bytes is not None and received > max_bytes:
                             raise DownloadError(f"{url}: the mirror sent more than {max_bytes:,} bytes, the most "
@@ -140,9 +140,9 @@ def download_file(url: str, dest: str | os.PathLike, verify: Callable[[Path], No
                 os.fsync(out.fileno())
             verify(tmp)
             os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     return dest
 
 

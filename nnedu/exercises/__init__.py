@@ -19,10 +19,14 @@ from nnedu.exercises.report import CheckResult, gradcheck_report
 from nnedu.exercises.linear_relu import (
     check_linear_backward, check_linear_forward, check_relu_backward, check_relu_forward,
 )
-from nnedu.exercises.softmax import check_softmax, check_softmax_ce_backward
-from nnedu.exercises.batchnorm import check_batchnorm_backward
+from nnedu.exercises.softmax import check_cross_entropy, check_softmax, check_softmax_ce_backward
+from nnedu.exercises.batchnorm import check_batchnorm_backward, check_batchnorm_forward
+from nnedu.exercises.dropout import check_dropout_backward, check_dropout_forward
 from nnedu.exercises.conv import check_conv2d_naive
-from nnedu.exercises.pooling import check_avgpool_backward, check_maxpool_backward
+from nnedu.exercises.pooling import (
+    check_avgpool_backward, check_avgpool_forward, check_maxpool_backward, check_maxpool_forward,
+    check_pad_backward, check_pad_forward,
+)
 from nnedu.exercises.optim import check_adam_step, check_momentum_step
 from nnedu.exercises.training import check_accuracy, check_confusion_matrix
 from nnedu.exercises.cnn import check_conv2d_param_count, check_receptive_field
@@ -30,22 +34,27 @@ from nnedu.exercises.initialisation import check_he_std, check_xavier_std
 from nnedu.exercises.regularisation import check_early_stopping, check_shift_images
 from nnedu.exercises.debugging import check_expected_initial_loss, check_update_ratio
 from nnedu.exercises import linear_relu as _linear_relu
+from nnedu.exercises import softmax as _softmax
 from nnedu.exercises import initialisation as _initialisation
 from nnedu.exercises import regularisation as _regularisation
 from nnedu.exercises import debugging as _debugging
+from nnedu.exercises import batchnorm as _batchnorm, dropout as _dropout, pooling as _pooling
 
 #: Every exercise that has a checker built on :mod:`nnedu.exercises.checker`: name -> factory of its
 #: :class:`~nnedu.exercises.checker.Exercise` (the tests run each one's bugs and conventions through it).
-EXERCISES = {**_linear_relu.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES,
+EXERCISES = {**_linear_relu.EXERCISES, **_softmax.EXERCISES, **_batchnorm.EXERCISES, **_dropout.EXERCISES,
+             **_pooling.EXERCISES, **_initialisation.EXERCISES, **_regularisation.EXERCISES,
              **_debugging.EXERCISES}
 
 __all__ = [
     "CheckResult", "gradcheck_report", "EXERCISES",
     "check_linear_forward", "check_linear_backward", "check_relu_forward", "check_relu_backward",
-    "check_softmax", "check_softmax_ce_backward",
+    "check_softmax", "check_cross_entropy", "check_softmax_ce_backward",
     "check_batchnorm_backward",
+    "check_batchnorm_forward", "check_dropout_forward", "check_dropout_backward",
     "check_conv2d_naive",
     "check_maxpool_backward", "check_avgpool_backward",
+    "check_maxpool_forward", "check_avgpool_forward", "check_pad_forward", "check_pad_backward",
     "check_momentum_step", "check_adam_step",
     "check_accuracy", "check_confusion_matrix",
     "check_conv2d_param_count", "check_receptive_field",

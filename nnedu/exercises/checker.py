@@ -99,6 +99,9 @@ class Exercise:
         Compare exactly (integers, counts) and report "got X, expected Y".
     notebook : str
         Where the exercise is taught, e.g. ``"01_linear_relu"``.
+    updates : dict of int to str
+        Positional arguments the function must change in place, by position and name, e.g.
+        ``{3: "running_mean"}``: their values after the call are compared like extra outputs.
     """
 
     name: str
@@ -112,19 +115,27 @@ class Exercise:
     library: tuple[Callable[..., Any], ...] = ()
     exact: bool = False
     notebook: str = ""
+    updates: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        """The names of everything compared: the returned values, then the arguments updated in place."""
+        return (*self.outputs, *self.updates.values())
 
 
 class _Problem(Exception):
     """The student's result cannot be compared (wrong count, type or shape); the message says why."""
 
 
-def _as_outputs(value: Any, ex: Exercise) -> tuple[Any, ...]:
+def _as_outputs(value: Any, ex: Exercise, args: tuple = ()) -> tuple[Any, ...]:
+    """The returned values, then the arguments the exercise updates in place (``args`` as after the call)."""
+    updated = tuple(args[i] for i in ex.updates)
     if len(ex.outputs) == 1:
-        return (value,)
+        return (value, *updated)
     if not isinstance(value, (tuple, list)) or len(value) != len(ex.outputs):
         got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"one {type(value).__name__}"
         raise _Problem(f"{ex.name} must return {len(ex.outputs)} values ({', '.join(ex.outputs)}), got {got}")
-    return tuple(value)
+    return (*value, *updated)
 
 
 def _tolerance(got: np.ndarray) -> float:
@@ -137,6 +148,8 @@ def _index(idx: tuple[int, ...]) -> str:
 
 def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
     """'' when ``got`` matches ``expected``; otherwise where and how it differs, in one line."""
+    if expected is None:
+        return "" if got is None else f"{name} should be None here, got a {type(got).__name__}"
     if got is None:
         return f"{name} is None (did the function forget to return it?)"
     expected = np.asarray(expected)
@@ -172,15 +185,19 @@ def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
 def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exercise) -> bool:
     """Whether the student's outputs equal ``fn``'s on ``case`` (``fn`` a bug or a convention)."""
     try:
+        args = copy.deepcopy(case.args)
         with np.errstate(all="ignore"):
-            other = _as_outputs(fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
+            other = _as_outputs(fn(*args, **copy.deepcopy(case.kwargs)), ex, args)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
-    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.outputs, got, other))
+    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
 
 
-def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any]]:
-    """Run ``fn`` on ``case``, recording calls to any of the code objects in ``codes``."""
+def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any], tuple]:
+    """Run ``fn`` on (a copy of) ``case``, recording calls to any of the code objects in ``codes``.
+
+    Returns the value, the calls seen and the arguments as the call left them.
+    """
     hits: list[Any] = []
 
     def watch(frame: Any, event: str, arg: Any) -> None:
@@ -188,10 +205,11 @@ def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[An
             hits.append(frame.f_code)
 
     previous = sys.getprofile()
+    args = copy.deepcopy(case.args)
     sys.setprofile(watch if codes else previous)
     try:
         with np.errstate(all="ignore"):
-            return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), hits
+            return fn(*args, **copy.deepcopy(case.kwargs)), hits, args
     finally:
         sys.setprofile(previous)
 
@@ -247,7 +265,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
     first_failure: tuple[str, str] | None = None       # (problem, case hint)
     for case in ex.cases:
         try:
-            value, hits = _calls_into(set(library), fn, case)
+            value, hits, args = _calls_into(set(library), fn, case)
         except NotImplementedError:
             return CheckResult(False, "not implemented", f"TODO  {ex.name}: not implemented yet. Replace "
                                "`raise NotImplementedError` with your code (or finish a function it calls) "
@@ -262,12 +280,13 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
                                "The point is to write it yourself with NumPy; the library's version is "
                                "what your result is compared with.")
         try:
-            got = _as_outputs(value, ex)
+            got = _as_outputs(value, ex, args)
         except _Problem as e:
             first_failure = first_failure or (f"case: {case.label}\n  problem: {e}", case.hint)
             continue
-        expected = _as_outputs(ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), ex)
-        problems = [d for n, g, e in zip(ex.outputs, got, expected) if (d := _difference(n, g, e, ex.exact))]
+        ref_args = copy.deepcopy(case.args)
+        expected = _as_outputs(ex.reference(*ref_args, **copy.deepcopy(case.kwargs)), ex, ref_args)
+        problems = [d for n, g, e in zip(ex.compared, got, expected) if (d := _difference(n, g, e, ex.exact))]
         if not problems:
             continue
         convention = next((c for c in ex.conventions if _matches(got, c.fn, case, ex)), None)

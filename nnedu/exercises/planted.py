@@ -7,7 +7,7 @@ the checklist on them; the student says which check gives each bug away and what
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,10 +30,10 @@ class Mystery:
     """A training set-up with one planted bug."""
 
     name: str
-    model: Any
-    optimizer: Any
-    x: np.ndarray
-    y: np.ndarray
+    model: Any = field(repr=False)
+    optimizer: Any = field(repr=False)       # its learning rate would give one mystery away
+    x: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
 
 
 def mystery(which: str, n: int = 512, sizes: tuple[int, ...] = (784, 128, 64, 10)) -> Mystery:

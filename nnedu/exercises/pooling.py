@@ -1,17 +1,20 @@
-r"""Checks for notebook 05: the backward passes of max and average pooling.
+r"""Checks for notebook 05: max and average pooling, zero padding, forward and backward.
 
-The student writes ``maxpool_backward(X, G, kernel_size, stride) -> dX`` and
-``avgpool_backward(X, G, kernel_size, stride) -> dX`` for pooling without
-padding, ``X`` of shape ``(N, C, H, W)`` and ``G = dL/dY`` of shape
-``(N, C, H_out, W_out)`` with ``H_out = (H - k) // s + 1``:
+The student writes, for ``X`` of shape ``(N, C, H, W)``, square ``k x k`` windows moved by ``stride``
+(no padding), output ``(N, C, Ho, Wo)`` with ``Ho = (H - k) // stride + 1``:
 
-* max: each ``G[n, c, i, j]`` goes to the position of the maximum of its window
-  (on ties: the first maximum in row-major order, as PyTorch does); other
-  positions get nothing;
-* average: each ``G[n, c, i, j]`` is spread evenly, ``G / k^2`` to every position of its window.
+* ``maxpool_forward(X, k, stride) -> Y``, the largest entry of each window;
+* ``maxpool_backward(X, G, k, stride) -> dX``: each ``G[n, c, i, j]`` goes to the maximum of its window
+  (on ties, to the first maximum in row-major order, as PyTorch does); overlapping windows add up;
+* ``avgpool_forward(X, k, stride) -> Y`` and ``avgpool_backward(X, G, k, stride) -> dX``
+  (each cell of a window receives ``G / k^2``; overlapping windows add up);
+* ``pad_forward(X, p) -> Xp`` of shape ``(N, C, H + 2p, W + 2p)`` (zeros around the two spatial axes)
+  and ``pad_backward(G, p) -> dX``, the gradient with its border cut off.
 
-Where windows overlap (``s < k``) the contributions *add up*. Both are compared
-with :class:`nnedu.nn.MaxPool2d` / :class:`nnedu.nn.AvgPool2d` and with central differences.
+On a tie the max has many subgradients: any convex combination of the tied cells' unit vectors
+(weights >= 0 that add up to 1) is one. Giving everything to another tied cell, or splitting ``G``
+equally among the tied cells, is accepted as a :class:`~nnedu.exercises.checker.Convention`;
+giving the whole of ``G`` to *every* tied cell (weights adding up to more than 1) is a bug.
 """
 from __future__ import annotations
 
@@ -19,91 +22,328 @@ from typing import Callable
 
 import numpy as np
 
-from nnedu.checking import numerical_gradient
-from nnedu.exercises.report import Case, CheckResult, Comparison, float64, run_check
+from nnedu import nn
+from nnedu.exercises import reference as ref
+from nnedu.exercises.checker import Bug, Case, Convention, Exercise, check
+from nnedu.exercises.report import CheckResult
+from nnedu.functional import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward, pad2d
+
+NOTEBOOK = "05_pooling_padding"
 
 
-def _pool_case(kind: str, label: str, X: np.ndarray, k: int, s: int, rng: np.random.Generator,
-               numerical: bool = True, hint: str = "") -> Case:
-    def make():
-        from nnedu.nn import AvgPool2d, MaxPool2d
-        return (MaxPool2d if kind == "max" else AvgPool2d)(k, stride=s)
+# -- wrong and alternative versions, written with plain loops over the windows -------------------------
+def _windows(X, k, s, *, plus_one=True, ceil=False, width_from_H=False, step=None):
+    """Yield ``(i, j, rows, cols, (Ho, Wo))`` for every window; switches reproduce the output-size mistakes."""
+    H, W = X.shape[2:]
+    step = s if step is None else step
 
-    N, C, H, W = X.shape
-    G = rng.standard_normal((N, C, (H - k) // s + 1, (W - k) // s + 1))
+    def size(L):
+        if ceil:                                     # partial windows at the edge included
+            return -(-(L - k) // step) + 1
+        return (L - k) // step + (1 if plus_one else 0)
 
-    def run(fn: Callable) -> list[Comparison]:
-        with float64():
-            ref = make()
-            ref(X.copy())
-            expected = ref.backward(G.copy())
-        dX = fn(X.copy(), G.copy(), k, s)
-        out = [Comparison("dX", dX, expected)]
-        if numerical:
-            Xc = X.copy()
-            with float64():
-                pool = make()
-                num = numerical_gradient(lambda: float(np.sum(pool(Xc) * G)), Xc)
-            out.append(Comparison("dX", dX, num, kind="numerical"))
-        return out
-    return Case(f"{label}: X {X.shape}, kernel_size={k}, stride={s}", run, hint)
+    Ho, Wo = size(H), size(H if width_from_H else W)
+    for i in range(Ho):
+        for j in range(Wo):
+            yield i, j, slice(i * step, i * step + k), slice(j * step, j * step + k), (Ho, Wo)
 
 
-def _distinct(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Values 0.1 apart in random order: no ties, so the numerical gradient is well defined."""
-    return (rng.permutation(int(np.prod(shape))) * 0.1 - 1.0).reshape(shape)
+def _pool_forward(X, k, s, reduce, **kw):
+    out = None
+    for i, j, r, c, shape in _windows(X, k, s, **kw):
+        if out is None:
+            out = np.zeros(X.shape[:2] + shape, dtype=X.dtype)
+        out[:, :, i, j] = reduce(X[:, :, r, c])
+    return out if out is not None else np.zeros(X.shape[:2] + (0, 0), dtype=X.dtype)
 
 
-def _cases(kind: str, rng: np.random.Generator) -> list[Case]:
-    overlap_hint = ("windows overlap when stride < kernel_size: add (+=) each window's contribution, "
-                    "do not overwrite")
+def _max(w):
+    return w.max(axis=(2, 3))
+
+
+def _mean(w):
+    return w.mean(axis=(2, 3))
+
+
+def _maxpool_backward(X, G, k, s, *, ties="first", overwrite=False, send_one=False):
+    """Max-pool backward by loops; ``ties``: "first", "last", "split" or "all" (the last is a bug)."""
+    dX = np.zeros_like(X)
+    N, C, Ho, Wo = G.shape
+    for n in range(N):
+        for ch in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = X[n, ch, i * s:i * s + k, j * s:j * s + k]
+                    g = 1.0 if send_one else G[n, ch, i, j]
+                    tied = window == window.max()
+                    if ties == "first":
+                        weights = np.zeros(window.shape)
+                        flat = int(np.argmax(window))
+                        weights[divmod(flat, k)] = 1
+                    elif ties == "last":
+                        weights = np.zeros(window.shape)
+                        weights[tuple(np.argwhere(tied)[-1])] = 1
+                    elif ties == "split":
+                        weights = tied / tied.sum()
+                    else:
+                        weights = tied.astype(float)
+                    target = dX[n, ch, i * s:i * s + k, j * s:j * s + k]
+                    if overwrite:
+                        target[weights > 0] = (g * weights)[weights > 0]
+                    else:
+                        target += g * weights
+    return dX
+
+
+def _avgpool_backward(X, G, k, s, *, divide=lambda k: k * k, overwrite=False):
+    dX = np.zeros_like(X)
+    Ho, Wo = G.shape[2:]
+    for i in range(Ho):
+        for j in range(Wo):
+            share = G[:, :, i:i + 1, j:j + 1] / divide(k)
+            if overwrite:
+                dX[:, :, i * s:i * s + k, j * s:j * s + k] = share
+            else:
+                dX[:, :, i * s:i * s + k, j * s:j * s + k] += share
+    return dX
+
+
+def _distinct(rng: np.random.Generator, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+    """Values 0.1 apart in random order: no ties anywhere."""
+    return (rng.permutation(int(np.prod(shape))) * 0.1 - 1.0).reshape(shape).astype(dtype)
+
+
+def _pool_cases(rng: np.random.Generator, backward: bool, ties: bool = False) -> list[Case]:
+    """The same geometries for the four pooling exercises; ``G`` added for the backward ones."""
+    def case(label: str, shape: tuple[int, ...], k: int, s: int, dtype: type = np.float64, X=None,
+             hint: str = "") -> Case:
+        X = _distinct(rng, shape, dtype) if X is None else X
+        if not backward:
+            return Case(f"{label}: X {shape}, k={k}, stride={s}", (X, k, s), hint=hint)
+        Ho, Wo = (shape[2] - k) // s + 1, (shape[3] - k) // s + 1
+        G = rng.standard_normal(shape[:2] + (Ho, Wo)).astype(dtype)
+        return Case(f"{label}: X {shape}, k={k}, stride={s}", (X, G, k, s), hint=hint)
+
+    overlap = "windows overlap when stride < k: a cell in several windows collects from all of them (+=)"
     cases = [
-        _pool_case(kind, "2x2 windows, stride 2", _distinct((2, 3, 4, 4), rng), 2, 2, rng),
-        _pool_case(kind, "overlapping 3x3 windows, stride 1", _distinct((1, 2, 5, 5), rng), 3, 1, rng,
-                   hint=overlap_hint),
-        _pool_case(kind, "overlapping 3x3 windows, stride 2 (LeNet/AlexNet style)", _distinct((2, 1, 7, 7), rng),
-                   3, 2, rng, hint=overlap_hint),
-        _pool_case(kind, "odd size: the last row and column are not covered", _distinct((1, 2, 5, 7), rng),
-                   2, 2, rng, hint="H_out = (H - k) // s + 1; positions outside every window get 0"),
+        case("2x2 windows, stride 2", (2, 3, 4, 6), 2, 2),
+        case("overlapping 3x3 windows, stride 1", (1, 2, 5, 5), 3, 1, hint=overlap),
+        case("overlapping 3x3 windows, stride 2", (2, 1, 7, 9), 3, 2, hint=overlap),
+        case("odd sizes: the last row and column are in no window", (1, 2, 5, 7), 2, 2,
+             hint="Ho = (H - k) // stride + 1; a cell in no window gets gradient 0"),
+        case("windows wider than the stride, non-square image", (1, 1, 6, 9), 3, 3),
+        case("float32, 2x2 windows", (2, 2, 6, 6), 2, 2, np.float32),
     ]
-    if kind == "max":
+    if ties:
         X = np.zeros((1, 1, 4, 4))
-        X[0, 0, 2:, 2:] = [[1.0, 1.0], [1.0, 0.0]]
-        cases.append(_pool_case(kind, "ties: equal values inside a window", X, 2, 2, rng, numerical=False,
-                                hint="on ties send the whole gradient to the first maximum of the window "
-                                     "(np.argmax of the flattened window), as PyTorch does"))
+        X[0, 0, :2, :2] = [[2.0, 2.0], [2.0, 1.0]]           # a three-way tie (notebook 05's example)
+        X[0, 0, 2:, 2:] = [[-1.0, 3.0], [0.5, 3.0]]          # a two-way tie
+        X[0, 0, :2, 2:] = [[0.0, 0.0], [0.0, 0.0]]           # four zeros, as after a ReLU
+        X[0, 0, 2:, :2] = [[1.0, 4.0], [2.0, 3.0]]           # no tie
+        cases.append(case("ties: equal maxima inside windows", (1, 1, 4, 4), 2, 2, X=X,
+                          hint="after a ReLU whole windows are 0: ties are common in real networks"))
     return cases
 
 
-def check_maxpool_backward(fn: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]) -> CheckResult:
-    """Check ``maxpool_backward(X, G, kernel_size, stride) -> dX`` (no padding).
+def _maxpool_forward_exercise() -> Exercise:
+    return Exercise(
+        "maxpool_forward", ref.maxpool_forward, _pool_cases(np.random.default_rng(51), backward=False),
+        ("Y",), notebook=NOTEBOOK,
+        hint="output (i, j) looks at the k x k window whose top-left corner is (i stride, j stride), "
+             "for every example and channel at once; count how many whole windows fit",
+        formula="Ho = (H - k) // stride + 1;  Y[:, :, i, j] = X[:, :, i s:i s + k, j s:j s + k].max(axis=(2, 3))",
+        bugs=[
+            Bug("the output is one row and column short: Ho = (H - k) // stride + 1 (the first window "
+                "counts too)", lambda X, k, s: _pool_forward(X, k, s, _max, plus_one=False)),
+            Bug("you kept partial windows at the edge (rounding up): Ho = (H - k) // stride + 1 counts only "
+                "the windows that fit completely (PyTorch's ceil_mode=False)",
+                lambda X, k, s: _pool_forward(X, k, s, _max, ceil=True)),
+            Bug("you computed the output width from H: use W for the width (the images need not be square)",
+                lambda X, k, s: _pool_forward(X, k, s, _max, width_from_H=True)),
+            Bug("your windows move by 1, not by stride", lambda X, k, s: _pool_forward(X, k, s, _max, step=1)),
+            Bug("your windows move by k, not by stride", lambda X, k, s: _pool_forward(X, k, s, _max, step=k)),
+            Bug("you averaged the window: max pooling takes the largest entry",
+                lambda X, k, s: _pool_forward(X, k, s, _mean)),
+        ],
+        library=(max_pool2d, nn.MaxPool2d.forward),
+    )
 
-    Parameters
-    ----------
-    fn : callable
-        The student's function; ``X`` is ``(N, C, H, W)`` and ``G`` is ``(N, C, H_out, W_out)``.
 
-    Returns
-    -------
-    CheckResult
-        Truthy when every case passes; a PASS/FAIL line (or "not implemented yet") is printed.
-    """
-    return run_check("maxpool_backward", fn, _cases("max", np.random.default_rng(15)),
-                     hint="for each output (i, j) find the argmax of its window and add G[n,c,i,j] there")
+def _maxpool_backward_exercise() -> Exercise:
+    return Exercise(
+        "maxpool_backward", ref.maxpool_backward,
+        _pool_cases(np.random.default_rng(15), backward=True, ties=True), ("dX",), notebook=NOTEBOOK,
+        hint="inside one window the max is a switch: only the winning cell changes the output (with slope "
+             "1), so it alone receives that window's G; a cell can win several overlapping windows",
+        formula="for each window (i, j): dX[n, c, i s + p*, j s + q*] += G[n, c, i, j], (p*, q*) = the first "
+                "position of the window's maximum",
+        conventions=[
+            Convention("on a tie you split G equally among the tied maxima: a valid subgradient (the weights "
+                       "are >= 0 and add up to 1). PyTorch, and this course, give everything to the first "
+                       "maximum; both train the same.", lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="split")),
+            Convention("on a tie you gave G to the last maximum of the window: a valid subgradient (any one "
+                       "tied cell may take it all). PyTorch, and this course, choose the first maximum in "
+                       "row-major order; both train the same.",
+                       lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="last")),
+        ],
+        bugs=[
+            Bug("on a tie you gave the whole G to EVERY tied maximum: that is not a subgradient (the weights "
+                "add up to more than 1: raising all the tied cells together by t raises the max by t, not by t "
+                "times the number of tied cells); give it to one of them, or split it",
+                lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="all")),
+            Bug("overlapping windows overwrite each other (`=`): a cell that wins several windows must "
+                "collect the sum of their gradients (`+=`)",
+                lambda X, G, k, s: _maxpool_backward(X, G, k, s, overwrite=True)),
+            Bug("you sent 1 to each winner: send that window's upstream gradient G[n, c, i, j] "
+                "(the chain rule)", lambda X, G, k, s: _maxpool_backward(X, G, k, s, send_one=True)),
+            Bug("you spread G evenly over the window: that is average pooling's backward; max pooling sends "
+                "it to the maximum only", lambda X, G, k, s: _avgpool_backward(X, G, k, s)),
+        ],
+        library=(max_pool2d_backward, nn.MaxPool2d.backward),
+    )
 
 
-def check_avgpool_backward(fn: Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]) -> CheckResult:
-    """Check ``avgpool_backward(X, G, kernel_size, stride) -> dX`` (no padding).
+def _avgpool_forward_exercise() -> Exercise:
+    return Exercise(
+        "avgpool_forward", ref.avgpool_forward, _pool_cases(np.random.default_rng(52), backward=False),
+        ("Y",), notebook=NOTEBOOK,
+        hint="output (i, j) is the mean of the k x k window whose top-left corner is (i stride, j stride)",
+        formula="Ho = (H - k) // stride + 1;  Y[:, :, i, j] = X[:, :, i s:i s + k, j s:j s + k].mean(axis=(2, 3))",
+        bugs=[
+            Bug("you summed the window without dividing: the mean divides by k^2, the number of cells",
+                lambda X, k, s: _pool_forward(X, k, s, lambda w: w.sum(axis=(2, 3)))),
+            Bug("you divided by k, not by k^2 (the window has k x k cells)",
+                lambda X, k, s: _pool_forward(X, k, s, lambda w: w.sum(axis=(2, 3)) / k)),
+            Bug("the output is one row and column short: Ho = (H - k) // stride + 1 (the first window "
+                "counts too)", lambda X, k, s: _pool_forward(X, k, s, _mean, plus_one=False)),
+            Bug("you kept partial windows at the edge (rounding up): Ho = (H - k) // stride + 1 counts only "
+                "the windows that fit completely", lambda X, k, s: _pool_forward(X, k, s, _mean, ceil=True)),
+            Bug("you computed the output width from H: use W for the width (the images need not be square)",
+                lambda X, k, s: _pool_forward(X, k, s, _mean, width_from_H=True)),
+            Bug("your windows move by 1, not by stride", lambda X, k, s: _pool_forward(X, k, s, _mean, step=1)),
+        ],
+        library=(avg_pool2d, nn.AvgPool2d.forward),
+    )
 
-    Parameters
-    ----------
-    fn : callable
-        The student's function; ``X`` is ``(N, C, H, W)`` and ``G`` is ``(N, C, H_out, W_out)``.
 
-    Returns
-    -------
-    CheckResult
-        Truthy when every case passes; a PASS/FAIL line (or "not implemented yet") is printed.
-    """
-    return run_check("avgpool_backward", fn, _cases("avg", np.random.default_rng(16)),
-                     hint="for each output (i, j) add G[n,c,i,j] / k**2 to every position of its window")
+def _avgpool_backward_exercise() -> Exercise:
+    return Exercise(
+        "avgpool_backward", ref.avgpool_backward, _pool_cases(np.random.default_rng(16), backward=True),
+        ("dX",), notebook=NOTEBOOK,
+        hint="every cell of a window counts 1/k^2 in that window's mean, so it receives 1/k^2 of the "
+             "window's G; a cell in several windows collects from all of them",
+        formula="for each window (i, j): dX[:, :, i s:i s + k, j s:j s + k] += G[:, :, i, j] / k^2",
+        bugs=[
+            Bug("you did not divide by k^2: each cell counts 1/k^2 in the mean, so it receives G / k^2",
+                lambda X, G, k, s: _avgpool_backward(X, G, k, s, divide=lambda k: 1)),
+            Bug("you divided by k, not by k^2 (the window has k x k cells)",
+                lambda X, G, k, s: _avgpool_backward(X, G, k, s, divide=lambda k: k)),
+            Bug("overlapping windows overwrite each other (`=`): a cell in several windows must collect the "
+                "sum of their shares (`+=`)", lambda X, G, k, s: _avgpool_backward(X, G, k, s, overwrite=True)),
+            Bug("you sent all of G to the window's maximum: that is max pooling's backward; average pooling "
+                "spreads G / k^2 over the whole window", lambda X, G, k, s: _maxpool_backward(X, G, k, s)),
+        ],
+        library=(avg_pool2d_backward, nn.AvgPool2d.backward),
+    )
+
+
+def _pad_cases(rng: np.random.Generator, backward: bool) -> list[Case]:
+    def case(label: str, shape: tuple[int, ...], p: int, dtype: type = np.float64, hint: str = "") -> Case:
+        if backward:
+            shape = shape[:2] + (shape[2] + 2 * p, shape[3] + 2 * p)
+        return Case(f"{label}: {'G' if backward else 'X'} {shape}, p={p}",
+                    (rng.standard_normal(shape).astype(dtype), p), hint=hint)
+
+    return [
+        case("p = 1", (2, 3, 4, 5), 1),
+        case("p = 2, a 1 x 1 image", (1, 2, 1, 1), 2),
+        case("p = 3, non-square", (1, 1, 3, 6), 3),
+        case("p = 0: nothing to pad", (2, 1, 3, 3), 0,
+             hint="with p = 0, a slice like [p:-p] is empty, because -0 is 0: slice with [p:p + H] instead"),
+        case("float32, p = 1", (2, 2, 3, 3), 1, np.float32),
+    ]
+
+
+def _pad_forward_exercise() -> Exercise:
+    return Exercise(
+        "pad_forward", ref.pad_forward, _pad_cases(np.random.default_rng(53), backward=False), ("Xp",),
+        notebook=NOTEBOOK,
+        hint="make a zero array p cells larger on each of the four sides of every image, and copy X into "
+             "its middle; the batch and channel axes stay as they are",
+        formula="Xp = zeros((N, C, H + 2p, W + 2p)); Xp[:, :, p:p + H, p:p + W] = X   "
+                "(or np.pad(X, ((0, 0), (0, 0), (p, p), (p, p))))",
+        bugs=[
+            Bug("np.pad(X, p) pads every axis, the batch and channel axes too: pad only the last two, "
+                "np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))", lambda X, p: np.pad(X, p)),
+            Bug("you padded only one side of each axis: p zeros go above AND below, left AND right (H + 2p)",
+                lambda X, p: np.pad(X, ((0, 0), (0, 0), (0, p), (0, p)))),
+            Bug("you padded the rows only: the width needs p zeros on the left and right as well",
+                lambda X, p: np.pad(X, ((0, 0), (0, 0), (p, p), (0, 0)))),
+            Bug("you repeated the edge values: zero padding fills the border with 0",
+                lambda X, p: np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)), mode="edge")),
+        ],
+        library=(pad2d, nn.ZeroPad2d.forward),
+    )
+
+
+def _pad_backward_exercise() -> Exercise:
+    return Exercise(
+        "pad_backward", ref.pad_backward, _pad_cases(np.random.default_rng(54), backward=True), ("dX",),
+        notebook=NOTEBOOK,
+        hint="the padded border is made of constants, so its gradient goes nowhere; each inner cell of Xp "
+             "is a copy of one cell of X, so X receives the inner part of G",
+        formula="dX = G[:, :, p:G.shape[2] - p, p:G.shape[3] - p]",
+        bugs=[
+            Bug("you returned G with the padded shape: dX has the shape of X, (N, C, H, W), so cut the "
+                "border off", lambda G, p: G),
+            Bug("with p = 0 your slice [p:-p] is empty (-0 is 0): cut with [p:H_padded - p] instead",
+                lambda G, p: G[:, :, p:-p, p:-p]),
+            Bug("you cut the border off one side only: remove p rows at the top AND the bottom, p columns "
+                "on the left AND the right", lambda G, p: G[:, :, p:, p:]),
+            Bug("you cut 2p from one side: the border is p wide on each side",
+                lambda G, p: G[:, :, 2 * p:, 2 * p:]),
+            Bug("you padded G instead of cropping it: the backward of padding is a crop",
+                lambda G, p: np.pad(G, ((0, 0), (0, 0), (p, p), (p, p)))),
+        ],
+        library=(nn.ZeroPad2d.backward,),
+    )
+
+
+EXERCISES = {
+    "maxpool_forward": _maxpool_forward_exercise,
+    "maxpool_backward": _maxpool_backward_exercise,
+    "avgpool_forward": _avgpool_forward_exercise,
+    "avgpool_backward": _avgpool_backward_exercise,
+    "pad_forward": _pad_forward_exercise,
+    "pad_backward": _pad_backward_exercise,
+}
+
+
+def check_maxpool_forward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``maxpool_forward(X, k, stride) -> Y`` (prints the verdict)."""
+    return check(_maxpool_forward_exercise(), fn, reveal)
+
+
+def check_maxpool_backward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``maxpool_backward(X, G, k, stride) -> dX`` (prints the verdict)."""
+    return check(_maxpool_backward_exercise(), fn, reveal)
+
+
+def check_avgpool_forward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``avgpool_forward(X, k, stride) -> Y`` (prints the verdict)."""
+    return check(_avgpool_forward_exercise(), fn, reveal)
+
+
+def check_avgpool_backward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``avgpool_backward(X, G, k, stride) -> dX`` (prints the verdict)."""
+    return check(_avgpool_backward_exercise(), fn, reveal)
+
+
+def check_pad_forward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``pad_forward(X, p) -> Xp`` (prints the verdict)."""
+    return check(_pad_forward_exercise(), fn, reveal)
+
+
+def check_pad_backward(fn: Callable, reveal: bool = False) -> CheckResult:
+    """Check the student's ``pad_backward(G, p) -> dX`` (prints the verdict)."""
+    return check(_pad_backward_exercise(), fn, reveal)

@@ -59,6 +59,8 @@ def _early_stopping_exercise() -> Exercise:
         Case("still improving at the end: runs all epochs", ([0.5, 0.6, 0.7, 0.8], 2)),
         Case("patience 1: stops after the first epoch without improvement", ([0.6, 0.7, 0.65, 0.8], 1)),
         Case("a late peak after the stop must not be seen", ([0.9, 0.8, 0.8, 0.8, 0.99], 2)),
+        Case("a dip and a partial recovery that stays below the best", ([0.9, 0.8, 0.85, 0.86], 2),
+             hint="compare every epoch with the best accuracy so far, not with the epoch before"),
     ]
     return Exercise(
         "early_stopping", ref.early_stopping, cases, ("best_epoch", "stop_epoch"), notebook=NOTEBOOK,

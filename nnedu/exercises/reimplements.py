@@ -22,7 +22,7 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     "relu_forward": ("nnedu.nn.ReLU.forward", "nnedu.functional.activation.relu"),
     "relu_backward": ("nnedu.nn.ReLU.backward",),
     # 02_softmax_cross_entropy
-    "softmax": ("nnedu.functional.softmax.softmax",),
+    "softmax": ("nnedu.functional.softmax.softmax", "nnedu.functional.softmax.log_softmax"),
     "cross_entropy": ("nnedu.nn.CrossEntropyLoss.forward", "nnedu.functional.softmax.log_softmax",
                       "nnedu.functional.softmax.logsumexp"),
     "softmax_ce_backward": ("nnedu.nn.CrossEntropyLoss.backward",),
@@ -30,6 +30,7 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     "batchnorm_forward": ("nnedu.functional.batchnorm.batchnorm_forward",
                           "nnedu.nn.batchnorm._BatchNorm.forward"),
     "batchnorm_backward": ("nnedu.functional.batchnorm.batchnorm_backward",
+                           "nnedu.functional.batchnorm.batchnorm_backward_steps",
                            "nnedu.nn.batchnorm._BatchNorm.backward"),
     "dropout_forward": ("nnedu.nn.Dropout.forward",),
     "dropout_backward": ("nnedu.nn.Dropout.backward",),

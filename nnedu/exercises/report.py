@@ -246,29 +246,60 @@ def _fail_text(title: str, case: Case, problem: str, case_hint: str, hint: str) 
     return "\n".join(lines)
 
 
+#: A correct float64 backward checked with ``h = 1e-6`` stays below this relative error.
+GRADCHECK_GOOD = 1e-7
+#: From here on the error is of order one in the digits that matter: a bug.
+GRADCHECK_BUG = 1e-3
+
+
+def order_of_magnitude(err: float) -> str:
+    """``err`` rounded to its power of ten, e.g. ``3.2e-11 -> "1e-10"``, ``7e-9 -> "1e-08"``, ``0.0 -> "0"``.
+
+    The tiny errors of a correct gradient check are rounding noise: their leading digit changes
+    with the machine, their order of magnitude rarely does, so this is what a notebook prints.
+    """
+    if not err > 0 or not np.isfinite(err):
+        return "0" if err == 0 else str(err)
+    return f"1e{int(np.round(np.log10(err))):+03d}"
+
+
 def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> CheckResult:
-    """Print a gradient-check result in a form that is stable from run to run.
+    """Print a gradient-check result, with its relative error, in a form that is stable between machines.
+
+    The relative error (:func:`nnedu.checking.rel_error`: the largest absolute difference divided by
+    the tensor's largest magnitude) of a correct float64 backward with ``h = 1e-6`` is rounding
+    noise, about 1e-11 to 1e-8; it is printed as its order of magnitude (``~1e-10``), which does
+    not change from machine to machine the way its leading digit does. A failing error is printed
+    to one significant digit (``3e-01``), and placed in one of two bands: between
+    :data:`GRADCHECK_GOOD` (1e-7) and :data:`GRADCHECK_BUG` (1e-3) the *grey zone* (a kink within
+    ``h`` of an input, float32, a badly scaled loss, or a small bug: look closer); from 1e-3 on,
+    a bug.
 
     Parameters
     ----------
     name : str
         What was checked, e.g. ``"Linear(5, 3)"``.
     err : float
-        The relative error returned by :func:`nnedu.gradcheck`.
+        The relative error returned by :func:`nnedu.gradcheck` or :func:`nnedu.checking.rel_error`.
     expected : float
-        The bound a correct float64 backward stays under with ``h = 1e-6`` (1e-8 is generous:
-        typical errors are 1e-11 to 1e-9). Errors of 1e-2 or more mean a bug.
+        The error below which the check passes (1e-8 is generous for float64 with ``h = 1e-6``).
 
     Returns
     -------
     CheckResult
-        Truthy when ``err < expected``.
+        Truthy when ``err < expected``; ``errors["gradcheck"]`` holds the exact value.
     """
+    err = float(err)
     ok = bool(err < expected)
     if ok:
-        message = f"{name:<28s} max relative error < {expected:.0e} (expected: ~1e-10 in float64)  PASS"
+        verdict = f"~{order_of_magnitude(err)}  (rounding noise; passes below {expected:.0e})  PASS"
+    elif err < GRADCHECK_GOOD:
+        verdict = f"{err:.0e}  (above the {expected:.0e} a correct float64 backward reaches: look closer)  FAIL"
+    elif err < GRADCHECK_BUG:
+        verdict = (f"{err:.0e}  (grey zone {GRADCHECK_GOOD:.0e}..{GRADCHECK_BUG:.0e}: a kink near an input, "
+                   f"float32, or a small bug)  FAIL")
     else:
-        message = (f"{name:<28s} max relative error = {err:.1e} (expected < {expected:.0e}; "
-                   f"1e-2 or more is a bug)  FAIL")
+        verdict = f"{err:.0e}  ({GRADCHECK_BUG:.0e} or more: a bug)  FAIL"
+    message = f"{name:<28s} relative error {verdict}"
     print(message)
-    return CheckResult(ok, "pass" if ok else "fail", message, {"gradcheck": float(err)})
+    return CheckResult(ok, "pass" if ok else "fail", message, {"gradcheck": err})

@@ -30,14 +30,14 @@ def check_inputs(layer: str, args: tuple[Any, ...]) -> None:
     objects, and a batch of 0 examples.
     """
     for i, arg in enumerate(args):
-        x = np.asarray(arg) if not isinstance(arg, np.ndarray) else arg
-        what = "input" if len(args) == 1 else f"argument {i + 1}"
+        x = np.asarray(arg)
+        what = "the input" if len(args) == 1 else f"argument {i + 1}"
         if x.dtype.kind not in "biuf" or x.dtype == np.float16:
-            hint = " (convert it: x.astype(np.float32))" if x.dtype.kind in "fc" else ""
-            raise TypeError(f"{layer}: expected the {what} to be real numbers (float32, float64, integer or bool), "
+            hint = " (convert it: x.astype(np.float32))" if x.dtype == np.float16 else ""
+            raise TypeError(f"{layer}: expected {what} to be real numbers (float32, float64, integer or bool), "
                             f"got dtype {x.dtype}{hint}")
         if x.ndim > 0 and x.shape[0] == 0:
-            raise ValueError(f"{layer}: got an empty batch (the {what} has shape {x.shape}); "
+            raise ValueError(f"{layer}: got an empty batch ({what} has shape {x.shape}); "
                              "expected at least one example")
 
 
