@@ -16,6 +16,7 @@ from nnedu.widgets import (OPTIMIZER_NAMES, SCHEDULER_KINDS, OptimizerPlayground
                            TrainingDashboard, compute_trajectories, compute_trajectory, draw_dashboard, draw_runs,
                            draw_schedules, optimizer_spec, scheduler_lrs, train_run)
 from nnedu.widgets.schedules import parse_milestones
+from nnedu.widgets.softmax_explorer import SoftmaxExplorer
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -333,7 +334,8 @@ def test_playground_add_and_clear_say_what_they_did():
 
 
 @pytest.mark.parametrize("make", [lambda: OptimizerPlayground(steps=20), lambda: SchedulerExplorer(epochs=10),
-                                  lambda: TrainingDashboard(n_train=200, n_val=100, epochs=1)])
+                                  lambda: TrainingDashboard(n_train=200, n_val=100, epochs=1),
+                                  lambda: SoftmaxExplorer()])
 def test_a_widget_cell_stores_a_text_hint_and_a_picture_that_later_redraws_replace(make, monkeypatch):
     import nnedu.widgets._render as render
     shown, updated = [], []
