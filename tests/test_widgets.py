@@ -297,7 +297,8 @@ def test_dashboard_ignores_clicks_made_while_a_run_is_in_progress(monkeypatch):
 
 
 def _legend_sizes(fig):
-    return [t.get_fontsize() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_fontsize() for legend in legends for t in legend.get_texts()]
 
 
 def test_widget_legends_are_at_least_9_points():
@@ -315,7 +316,7 @@ def test_keep_this_curve_changes_the_picture_and_says_so_at_once():
     assert ex.png != before, "keeping a curve must change the figure right away"
     assert "Kept" in ex.status.value and "StepLR" in ex.status.value
     fig = draw_schedules({ex.label: ex.lrs}, kept=[ex.label])
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [ex.label + " (kept)"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [ex.label + " (kept)"]
     ex.gamma.value = 0.2
     assert len(ex.kept) == 1 and "1 kept" in ex.status.value
     ex.clear_button.click()

@@ -33,8 +33,9 @@ COLORS: tuple[str, ...] = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"
 
 #: Font size of the legends in widget figures, in points (the course's minimum for readable figures).
 LEGEND_FONTSIZE = 9
-#: Widget figures are rendered at 80 dpi: a 10-inch figure is 800 pixels wide, the width of a notebook.
-DPI = 80
+#: Widget figures are rendered at 100 dpi, so a point of text is 1.4 pixels (9 pt: 12.5 px) and an
+#: 8-inch figure is 800 pixels wide, the width of a notebook's output area.
+DPI = 100
 
 
 def new_figure(width: float, height: float) -> Figure:

@@ -131,7 +131,7 @@ def _smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
 
 def draw_dashboard(runs: Sequence[DashboardRun], live: History | None = None, live_label: str = "") -> Figure:
     """Loss per step (smoothed) and validation accuracy per epoch for every run; returns the Figure."""
-    fig = new_figure(10.0, 3.8)
+    fig = new_figure(8.0, 3.2)
     ax_loss, ax_acc = fig.subplots(1, 2)
     entries = [(r.history, r.label + (" (diverged)" if r.diverged else "")) for r in runs]
     if live is not None:

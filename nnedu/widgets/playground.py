@@ -156,7 +156,7 @@ def draw_runs(function: str, runs: Sequence[Run], title: str | None = None) -> F
     """
     fn = landscapes.get_landscape(function)
     f_min = fn.min_value
-    fig = new_figure(10.0, 4.2)
+    fig = new_figure(8.0, 3.5)
     ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
     X, Y, Z = fn.grid(160)
     shifted = Z - f_min

@@ -143,7 +143,7 @@ def draw_schedules(curves: dict[str, list[float]], log_y: bool = False, kept: Se
 
     Curves whose label is in ``kept`` are drawn dashed and marked "(kept)" in the legend.
     """
-    fig = new_figure(7.0, 3.4)
+    fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     for label, lrs_ in curves.items():
         pinned = label in kept
@@ -154,7 +154,7 @@ def draw_schedules(curves: dict[str, list[float]], log_y: bool = False, kept: Se
     if log_y:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=LEGEND_FONTSIZE, loc="best")
+    fig.legend(fontsize=LEGEND_FONTSIZE, loc="outside lower center")   # below the axes: never over a curve
     return fig
 
 

@@ -57,7 +57,7 @@ def softmax_view(logits: Sequence[float], temperature: float = 1.0, true_class: 
 
 def draw_softmax(view: SoftmaxView) -> Figure:
     """Three bar charts: logits, probabilities (true class hatched, values written), gradient."""
-    fig = new_figure(10, 3.2)
+    fig = new_figure(8.0, 2.7)
     axes = fig.subplots(1, 3)
     C = view.logits.size
     k = np.arange(C)
