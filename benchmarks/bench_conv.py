@@ -5,9 +5,10 @@ Run from the repository root (PyTorch is needed for the comparison columns)::
     nice python benchmarks/bench_conv.py --threads 1
     nice python benchmarks/bench_conv.py --threads 2
 
-``--threads`` sets the thread count of both NumPy's BLAS and PyTorch (the
-environment variables must be set before NumPy is imported, which this script
-does). Times are wall-clock medians, float32, batch 128; the last column
+``--threads N`` gives nnedu N threads (``nnedu.set_num_threads(N)``: its own
+threads split each batch, BLAS runs one thread inside each) and PyTorch N
+threads (``torch.set_num_threads(N)``; the environment variables are set to N
+before anything is imported, too). Times are wall-clock medians, float32, batch 128; the last column
 compares CPU time (summed over threads), which is steadier on a shared machine. The naive loops are
 timed once per measurement (a single forward takes seconds), im2col and
 PyTorch as the median of ``--steps`` runs after ``--warmup`` runs.
@@ -38,6 +39,7 @@ if ARGS is not None:
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+import nnedu  # noqa: E402
 from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
@@ -113,6 +115,7 @@ def naive_vs_im2col(batch: int, steps: int, warmup: int) -> list[tuple[str, floa
 
 def main() -> None:
     args = ARGS
+    nnedu.set_num_threads(args.threads)
     print(f"numpy {np.__version__}, threads {args.threads}, batch {args.batch}, float32, "
           f"median of {args.steps} after {args.warmup} warm-up")
     if not args.skip_naive:

@@ -4,9 +4,10 @@ Run from the repository root (PyTorch is needed for the comparison)::
 
     nice python benchmarks/bench_layers.py --threads 2
 
-``--threads`` sets the thread count of both NumPy's BLAS and PyTorch (the
-environment variables must be set before NumPy is imported, which this script
-does). Every row times forward + backward (the train steps also the SGD
+``--threads N`` gives nnedu N threads (``nnedu.set_num_threads(N)``: its own
+threads split each batch, BLAS runs one thread inside each) and PyTorch N
+threads (``torch.set_num_threads(N)``; the environment variables are set to N
+before anything is imported, too). Every row times forward + backward (the train steps also the SGD
 update) in float32 with batch ``--batch``: the wall-clock median of
 ``--steps`` runs after ``--warmup`` runs. The last column compares CPU time
 (summed over threads), which is steadier when other processes share the cores.
@@ -39,6 +40,7 @@ if ARGS is not None:
 from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+import nnedu  # noqa: E402
 from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
@@ -113,6 +115,8 @@ def main() -> None:
     except ImportError:
         sys.exit("bench_layers.py compares with PyTorch, which is not installed")
     torch.set_num_threads(args.threads)
+    nnedu.set_num_threads(args.threads)
+    print(f"nnedu threads: {nnedu.thread_info()}")
     print(f"numpy {np.__version__}, torch {torch.__version__} CPU, threads {args.threads}, batch {args.batch}, "
           f"float32, median of {args.steps} after {args.warmup} warm-up; forward + backward per row")
     print(f"\n{'':<42s} {'nnedu ms':>9s} {'torch ms':>9s} {'ratio':>7s} {'CPU-time ratio':>15s}")

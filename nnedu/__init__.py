@@ -2,6 +2,10 @@
 
 Every layer has an explicit ``forward`` and a hand-derived ``backward``;
 names and semantics follow PyTorch, where students go next.
+
+Importing nnedu applies its thread policy (:mod:`nnedu.threads`): BLAS gets
+one thread and nnedu's layers split each batch over the available cores;
+``nnedu.set_num_threads(n)`` or ``NNEDU_NUM_THREADS=n`` changes it.
 """
 __version__ = "0.1.0"
 
@@ -14,3 +18,7 @@ from nnedu import models
 from nnedu.serialization import save, load, load_checkpoint
 from nnedu.train import fit, evaluate, History
 from nnedu import metrics, plotting
+from nnedu import threads
+from nnedu.threads import get_num_threads, set_num_threads, thread_info
+
+threads.apply_default_policy()

@@ -1,9 +1,10 @@
-"""End to end: notebook 06 in a real JupyterLab, driven by a real (headless) Chromium.
+"""End to end: notebooks 06 and 07 in a real JupyterLab, driven by a real (headless) Chromium.
 
-What a student does, automated: open ``06_optimizers_schedulers.ipynb`` in
-JupyterLab, run all cells, see no errors and no "Error displaying widget",
-move the learning-rate slider of the optimizer playground with the keyboard and
-see the plot change. Screenshots go to a folder printed at the start of the
+What a student does, automated: open ``06_optimizers_schedulers.ipynb`` and
+``07_mlp_mnist.ipynb`` *as stored*, before running anything, and see a picture
+(not ``VBox(children=...)``) in every widget cell; then run all cells of 06,
+see no errors and no "Error displaying widget", move the learning-rate slider
+of the optimizer playground with the keyboard and see the plot change. Screenshots go to a folder printed at the start of the
 test (``NNEDU_SCREENSHOT_DIR`` overrides it).
 
 Needs Debian's ``chromium`` package (``/usr/bin/chromium``, installed by
@@ -13,6 +14,7 @@ and says so loudly. ``NNEDU_CHROMIUM`` points to another Chromium binary.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +30,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "06_optimizers_schedulers.ipynb"
+WIDGET_NOTEBOOKS = ("06_optimizers_schedulers.ipynb", "07_mlp_mnist.ipynb")
 CHROMIUM = os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -76,11 +79,12 @@ def screenshot_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebook 06, in quick mode."""
+    """A JupyterLab server on 127.0.0.1 serving temporary copies of notebooks 06 and 07, in quick mode."""
     root = tmp_path_factory.mktemp("lab")
     work = root / "notebooks"
     work.mkdir()
-    shutil.copy(REPO / "notebooks" / NOTEBOOK, work / NOTEBOOK)
+    for name in WIDGET_NOTEBOOKS:
+        shutil.copy(REPO / "notebooks" / name, work / name)
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ, NNEDU_QUICK="1",
                JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
@@ -132,6 +136,30 @@ JS_NO_OUTPUTS = """() => {
   const cells = [...window.jupyterapp.shell.currentWidget.content.model.cells].filter(c => c.type === 'code');
   return cells.length > 0 && cells.every(c => c.outputs.length === 0 && !c.executionCount);
 }"""
+JS_WIDGET_CELLS = """() => {
+  // every cell with a widget output: what it shows (text) and how many images
+  const WIDGET = 'application/vnd.jupyter.widget-view+json';
+  const found = [];
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+  for (let index = 0; index < cells.length; index++) {
+    const cell = cells[index];
+    if (cell.model.type !== 'code') continue;
+    const outs = [];
+    for (let i = 0; i < cell.model.outputs.length; i++) outs.push(cell.model.outputs.get(i).toJSON());
+    if (!outs.some(o => o.data && o.data[WIDGET])) continue;
+    const area = cell.node.querySelector('.jp-OutputArea');
+    found.push({index, source: cell.model.sharedModel.getSource().slice(0, 300),
+                text: area ? area.innerText : '',
+                images: area ? area.querySelectorAll('img').length : 0,
+                rendered: !!area && area.querySelectorAll('.jp-OutputArea-output').length >= outs.length});
+  }
+  return found;
+}"""
+JS_PLAYGROUND_IMG = """() => {
+  const cell = [...document.querySelectorAll('.jp-Cell')].find(c => c.querySelector('.nnedu-playground'));
+  const img = cell && cell.querySelector('.jp-OutputArea-output img');
+  return img ? img.getAttribute('src') : null;
+}"""
 JS_ALL_CELLS_RAN = """() => {
   const w = window.jupyterapp.shell.currentWidget;
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
@@ -182,17 +210,18 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
             assert errors.count() == 0, "a cell raised an error:\n" + "\n---\n".join(errors.all_inner_texts())
             body = page.inner_text("body")
             assert "Error displaying widget" not in body, "a widget failed to render in JupyterLab"
-            # the playground and the scheduler explorer rendered, with their plots
-            assert page.locator(".nnedu-playground-output img").count() >= 1
-            assert page.locator(".nnedu-schedule-output img").count() >= 1
-            explorer = page.locator(".nnedu-schedule-output").first
+            # the playground and the scheduler explorer rendered, with their plots (ordinary image outputs
+            # of the same cell, below the controls)
+            assert page.locator(".jp-Cell:has(.nnedu-playground) .jp-OutputArea-output img").count() >= 1
+            assert page.locator(".jp-Cell:has(.nnedu-explorer) .jp-OutputArea-output img").count() >= 1
+            explorer = page.locator(".jp-Cell:has(.nnedu-explorer) .jp-OutputArea-output img").first
             explorer.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot_dir / "03_scheduler_explorer.png"))
 
             slider = page.locator(".nnedu-lr-slider").first
             slider.wait_for(state="attached", timeout=30_000)
             slider.scroll_into_view_if_needed()
-            plot = page.locator(".nnedu-playground-output img").first
+            plot = page.locator(".jp-Cell:has(.nnedu-playground) .jp-OutputArea-output img").first
             plot.wait_for(state="visible", timeout=30_000)
             readout_before = slider.locator(".widget-readout").inner_text()
             src_before = plot.get_attribute("src")
@@ -203,12 +232,8 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
             handle.focus()
             for _ in range(4):
                 handle.press("ArrowRight")
-            page.wait_for_function(
-                """([sel, before]) => {
-                     const img = document.querySelector(sel);
-                     return img && img.getAttribute('src') !== before;
-                   }""",
-                arg=[".nnedu-playground-output img", src_before], timeout=PLOT_CHANGE_MS, polling=250)
+            page.wait_for_function(f"() => ({JS_PLAYGROUND_IMG})() !== {src_before!r}",
+                                   timeout=PLOT_CHANGE_MS, polling=250)
             # let every queued slider change finish redrawing before the last look
             page.wait_for_function(JS_KERNEL_IDLE, timeout=PLOT_CHANGE_MS, polling=500)
             page.wait_for_timeout(500)
@@ -216,7 +241,7 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
             page.screenshot(path=str(screenshot_dir / "05_playground_after.png"))
             readout_after = slider.locator(".widget-readout").inner_text()
             assert readout_after != readout_before, (readout_before, readout_after)
-            src_after = page.locator(".nnedu-playground-output img").first.get_attribute("src")
+            src_after = page.evaluate(JS_PLAYGROUND_IMG)
             assert src_after != src_before
             assert "Error displaying widget" not in page.inner_text("body")
         except Exception:
@@ -227,5 +252,51 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
                     print(f"[test_browser] JupyterLab log: {jupyterlab['log']}\n"
                           + jupyterlab["log"].read_text()[-2000:])
             raise
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
+def test_widget_cells_show_a_picture_before_they_run(jupyterlab, screenshot_dir, notebook):
+    """Opened as stored (fresh copy, untrusted, nothing run): each widget cell shows its hint and figure."""
+    if not Path(CHROMIUM).exists():
+        warnings.warn(MISSING_CHROMIUM)
+        pytest.skip(MISSING_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            # ?reset: a fresh workspace, so that the notebook opened is the current one
+            page.goto(f"{jupyterlab['url']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}",
+                      wait_until="domcontentloaded", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget && "
+                                   f"window.jupyterapp.shell.currentWidget.context.path === {notebook!r}",
+                                   timeout=60_000, polling=250)
+            page.wait_for_function(f"() => {{ const c = ({JS_WIDGET_CELLS})(); "
+                                   "return c.length > 0 && c.every(x => x.rendered); }",
+                                   timeout=60_000, polling=500)
+            page.wait_for_timeout(1000)                 # let the widget manager try what it will
+            cells = page.evaluate(JS_WIDGET_CELLS)
+            stem = notebook.split("_")[0]
+            for i, cell in enumerate(cells):
+                page.evaluate("i => window.jupyterapp.shell.currentWidget.content.widgets[i].node.scrollIntoView()",
+                              cell["index"])
+                page.screenshot(path=str(screenshot_dir / f"10_{stem}_stored_widget_{i}.png"))
+            for cell in cells:                          # every cell with a widget output (progress bars too)
+                assert "VBox(" not in cell["text"] and "HBox(" not in cell["text"], (
+                    f"a widget cell of {notebook} shows a raw widget repr before it runs: {cell}")
+                assert "Error displaying widget" not in cell["text"], cell
+            ours = [c for c in cells if re.search(r"(OptimizerPlayground|SchedulerExplorer|TrainingDashboard)\(",
+                                                  c["source"])]
+            expected = {"06": 2, "07": 1}[stem]
+            assert len(ours) == expected, f"expected {expected} nnedu widget cells in {notebook}, found {cells}"
+            for cell in ours:
+                assert cell["images"] >= 1, f"a widget cell of {notebook} shows no picture before it runs: {cell}"
+                assert "run this cell" in cell["text"], f"no hint to run the cell: {cell}"
         finally:
             context.close()

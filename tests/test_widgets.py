@@ -2,6 +2,7 @@
 programmatically (set a control's value, read the recomputed result), as a student's clicks would."""
 from __future__ import annotations
 
+import base64
 import math
 
 import ipywidgets as widgets
@@ -15,6 +16,7 @@ from nnedu.widgets import (OPTIMIZER_NAMES, SCHEDULER_KINDS, OptimizerPlayground
                            TrainingDashboard, compute_trajectories, compute_trajectory, draw_dashboard, draw_runs,
                            draw_schedules, optimizer_spec, scheduler_lrs, train_run)
 from nnedu.widgets.schedules import parse_milestones
+from nnedu.widgets.softmax_explorer import SoftmaxExplorer
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -227,7 +229,8 @@ def test_train_run_learns_and_is_reproducible():
 
 
 def test_dashboard_trains_with_slider_values_and_keeps_earlier_runs():
-    dash = TrainingDashboard(n_train=600, n_val=300, epochs=1, hidden=16, redraw_seconds=0.0)
+    dash = TrainingDashboard(n_train=600, n_val=300, epochs=1, hidden=16, redraw_seconds=0.0,
+                             click_guard_seconds=0.0)
     assert all(s.continuous_update is False for s in _sliders(dash))
     empty_png = dash.png
     dash.lr.value, dash.momentum.value = 0.1, 0.5
@@ -261,3 +264,92 @@ def test_a_diverging_run_is_kept_and_explained_not_raised(monkeypatch):
     dash = TrainingDashboard(n_train=200, n_val=100, epochs=1, hidden=16)
     dash.train()
     assert "diverged" in dash.status.value and len(dash.runs) == 1 and not dash.train_button.disabled
+
+
+def test_dashboard_ignores_clicks_made_while_a_run_is_in_progress(monkeypatch):
+    import nnedu.widgets.dashboard as dashboard_module
+    clock = [100.0]
+    monkeypatch.setattr(dashboard_module.time, "monotonic", lambda: clock[0])
+    dash = TrainingDashboard(n_train=200, n_val=100, epochs=1, hidden=16)
+    seen = []
+    real = dashboard_module.train_run
+
+    def fake_train_run(*args, on_step=None, on_epoch_end=None, **kwargs):
+        seen.append((dash.running, dash.train_button.disabled, dash.train_button.description))
+        dash.train_button.click()        # a click while the run is in progress: ignored
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard_module, "train_run", fake_train_run)
+    dash.train_button.click()
+    # the kernel delivers the second click of a double-click only after the first run has ended
+    clock[0] += 0.1
+    dash.train_button.click()
+    dash.clear_button.click()
+    assert len(dash.runs) == 1 and dash.ignored_clicks == 3
+    assert seen == [(True, True, "training…")]
+    assert dash.train_button.description == "train" and not dash.train_button.disabled
+    clock[0] += 5.0                      # a deliberate click later trains again; clear says what it did
+    dash.train_button.click()
+    assert len(dash.runs) == 2
+    clock[0] += 5.0
+    dash.clear_button.click()
+    assert dash.runs == [] and "Cleared 2 run(s)" in dash.status.value
+
+
+def _legend_sizes(fig):
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_fontsize() for legend in legends for t in legend.get_texts()]
+
+
+def test_widget_legends_are_at_least_9_points():
+    run = compute_trajectory(RunSettings("quadratic", "SGD", lr=0.05, steps=20))
+    h = train_run(lr=0.05, epochs=1, hidden=16, n_train=200, n_val=100)
+    for fig in (draw_runs("quadratic", [run]), draw_schedules({"a": [0.1, 0.05]}), draw_dashboard([h])):
+        sizes = _legend_sizes(fig)
+        assert sizes and min(sizes) >= 9, sizes
+
+
+def test_keep_this_curve_changes_the_picture_and_says_so_at_once():
+    ex = SchedulerExplorer(kind="StepLR", epochs=30)
+    before = ex.png
+    ex.keep_button.click()
+    assert ex.png != before, "keeping a curve must change the figure right away"
+    assert "Kept" in ex.status.value and "StepLR" in ex.status.value
+    fig = draw_schedules({ex.label: ex.lrs}, kept=[ex.label])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [ex.label + " (kept)"]
+    ex.gamma.value = 0.2
+    assert len(ex.kept) == 1 and "1 kept" in ex.status.value
+    ex.clear_button.click()
+    assert ex.kept == {} and "Cleared 1 kept curve(s)" in ex.status.value
+
+
+def test_playground_add_and_clear_say_what_they_did():
+    pg = OptimizerPlayground(function="quadratic", optimizer="SGD", lr=0.01, steps=30)
+    before = pg.png
+    pg.add_button.click()
+    assert "Pinned" in pg.status.value and "SGD" in pg.status.value
+    pg.add_button.click()                # the same run twice is pinned (and drawn) once
+    assert len(pg.comparison) == 1 and pg.png == before
+    pg.clear_button.click()
+    assert pg.comparison == [] and "Cleared 1 pinned run(s)" in pg.status.value
+
+
+@pytest.mark.parametrize("make", [lambda: OptimizerPlayground(steps=20), lambda: SchedulerExplorer(epochs=10),
+                                  lambda: TrainingDashboard(n_train=200, n_val=100, epochs=1),
+                                  lambda: SoftmaxExplorer()])
+def test_a_widget_cell_stores_a_text_hint_and_a_picture_that_later_redraws_replace(make, monkeypatch):
+    import nnedu.widgets._render as render
+    shown, updated = [], []
+    monkeypatch.setattr(render, "display", lambda obj, raw=False, display_id=None: shown.append((obj, display_id)))
+    monkeypatch.setattr(render, "update_display", lambda obj, raw=False, display_id=None: updated.append(
+        (obj, display_id)))
+    w = make()
+    assert shown == [] and updated == []          # nothing is published before the widget is displayed
+    w._ipython_display_()
+    (controls, no_id), (figure, fig_id) = shown
+    assert no_id is None and "application/vnd.jupyter.widget-view+json" in controls
+    assert "run this cell" in controls["text/plain"] and "Box(" not in controls["text/plain"]
+    assert fig_id and base64.b64decode(figure["image/png"]) == w.png
+    w.figure.show_png(b"new picture")
+    assert updated == [({"image/png": base64.b64encode(b"new picture").decode(), "text/plain": updated[0][0][
+        "text/plain"]}, fig_id)]

@@ -3,15 +3,19 @@ r"""Elementwise activation functions and their derivatives.
 Each ``f`` maps ``X`` to ``Y = f(X)`` entry by entry, so the chain rule is an
 entrywise product: ``dL/dX = G * f'(X)`` with ``G = dL/dY``. The derivatives
 are written in terms of whatever forward already has at hand (``X`` or ``Y``).
+ReLU, the one on the fast path of the convolutional networks, runs on all
+cores (:func:`nnedu.functional._parallel.ufunc`, same numbers as ``np.maximum``).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from nnedu.functional._parallel import ufunc
+
 
 def relu(x: np.ndarray) -> np.ndarray:
     r"""``relu(x) = max(x, 0)``; derivative ``1[x > 0]``."""
-    return np.maximum(x, 0)
+    return ufunc(np.maximum, np.asarray(x), 0)
 
 
 def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:

@@ -31,12 +31,15 @@ the windows it belongs to.
 Why a loop over offsets is fast: for a fixed offset ``(p, q)`` the cells
 ``xp[:, :, i sh + p, j sw + q]`` for all ``(i, j)`` form one strided slice
 ``xp[:, :, p::sh, q::sw]``, so each of the ``kh * kw`` steps is one NumPy
-operation on an ``(N, C, Ho, Wo)`` slab.
+operation on an ``(N, C, Ho, Wo)`` slab. The batch is shared among nnedu's
+threads (:func:`nnedu.functional._parallel.parallel_for`): each runs the same
+loop on its own samples ``b``.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from nnedu.functional._parallel import parallel_for
 from nnedu.functional.conv import IntOrPair, _check_input, _pair, conv_output_size, pad2d
 
 
@@ -86,11 +89,15 @@ def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None =
     """
     k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
     xp = pad2d(x, pad, value=-np.inf)
-    y = xp[_offset_slice(0, 0, s, Ho, Wo)].copy()
-    for p in range(k[0]):
-        for q in range(k[1]):
-            if p or q:
-                np.maximum(y, xp[_offset_slice(p, q, s, Ho, Wo)], out=y)
+    y = np.empty((x.shape[0], x.shape[1], Ho, Wo), dtype=xp.dtype)
+
+    def pool(b: slice) -> None:                  # the samples b of the batch
+        np.copyto(y[b], xp[b][_offset_slice(0, 0, s, Ho, Wo)])
+        for p in range(k[0]):
+            for q in range(k[1]):
+                if p or q:
+                    np.maximum(y[b], xp[b][_offset_slice(p, q, s, Ho, Wo)], out=y[b])
+    parallel_for(x.shape[0], pool, work=xp.size)
     return y
 
 
@@ -122,18 +129,21 @@ def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kern
     xp = pad2d(x, (ph, pw), value=-np.inf)
     dxp = np.zeros(xp.shape, dtype=grad_out.dtype)
     overlapping = sh < kh or sw < kw
-    free = np.ones(y.shape, dtype=bool)          # windows whose winner is still to be found
-    wins = np.empty(y.shape, dtype=bool)
-    for p in range(kh):
-        for q in range(kw):
-            cell = _offset_slice(p, q, (sh, sw), Ho, Wo)
-            np.equal(xp[cell], y, out=wins)      # this cell holds the maximum ...
-            wins &= free                         # ... and no earlier cell of its window did
-            free ^= wins
-            if overlapping:                      # a cell may belong to several windows: add up
-                dxp[cell] += grad_out * wins
-            else:                                # each cell in at most one window: write directly
-                np.multiply(grad_out, wins, out=dxp[cell])
+
+    def route(b: slice) -> None:                 # the samples b of the batch
+        free = np.ones(y[b].shape, dtype=bool)   # windows whose winner is still to be found
+        wins = np.empty(y[b].shape, dtype=bool)
+        for p in range(kh):
+            for q in range(kw):
+                cell = _offset_slice(p, q, (sh, sw), Ho, Wo)
+                np.equal(xp[b][cell], y[b], out=wins)    # this cell holds the maximum ...
+                wins &= free                             # ... and no earlier cell of its window did
+                free ^= wins
+                if overlapping:                          # a cell may belong to several windows: add up
+                    dxp[b][cell] += grad_out[b] * wins
+                else:                                    # each cell in at most one window: write directly
+                    np.multiply(grad_out[b], wins, out=dxp[b][cell])
+    parallel_for(N, route, work=xp.size)
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
@@ -159,12 +169,16 @@ def avg_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None =
     """
     k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
     xp = pad2d(x, pad)
-    y = xp[_offset_slice(0, 0, s, Ho, Wo)].copy()
-    for p in range(k[0]):
-        for q in range(k[1]):
-            if p or q:
-                y += xp[_offset_slice(p, q, s, Ho, Wo)]
-    y *= 1.0 / (k[0] * k[1])
+    y = np.empty((x.shape[0], x.shape[1], Ho, Wo), dtype=xp.dtype)
+
+    def pool(b: slice) -> None:                  # the samples b of the batch
+        np.copyto(y[b], xp[b][_offset_slice(0, 0, s, Ho, Wo)])
+        for p in range(k[0]):
+            for q in range(k[1]):
+                if p or q:
+                    y[b] += xp[b][_offset_slice(p, q, s, Ho, Wo)]
+        y[b] *= 1.0 / (k[0] * k[1])
+    parallel_for(x.shape[0], pool, work=xp.size)
     return y
 
 
@@ -177,7 +191,10 @@ def avg_pool2d_backward(grad_out: np.ndarray, x_shape: tuple[int, int, int, int]
     Ho, Wo = grad_out.shape[2:]
     share = grad_out * (1.0 / (kh * kw))
     dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=share.dtype)
-    for p in range(kh):
-        for q in range(kw):
-            dxp[_offset_slice(p, q, (sh, sw), Ho, Wo)] += share
+
+    def spread(b: slice) -> None:                # the samples b of the batch
+        for p in range(kh):
+            for q in range(kw):
+                dxp[b][_offset_slice(p, q, (sh, sw), Ho, Wo)] += share[b]
+    parallel_for(N, spread, work=dxp.size)
     return dxp[:, :, ph:ph + H, pw:pw + W]

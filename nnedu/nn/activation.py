@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnedu.functional._parallel import ufunc
 from nnedu.functional.activation import leaky_relu, relu, sigmoid
 from nnedu.nn._checks import as_float_array, check_grad_shape
 from nnedu.nn.module import Module
@@ -22,13 +23,13 @@ class ReLU(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_float_array(x)
-        self.cache = x > 0
+        self.cache = ufunc(np.greater, x, 0)         # X > 0, on all cores
         return relu(x)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         mask = self._cached()
         grad_out = check_grad_shape("ReLU", grad_out, mask.shape)
-        return grad_out * mask
+        return ufunc(np.multiply, grad_out, mask)    # G * 1[X > 0]
 
 
 class LeakyReLU(Module):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnedu.dtype import get_default_dtype
+from nnedu.functional._parallel import matmul
 from nnedu.nn._checks import as_float_array, check_grad_shape
 from nnedu.nn.init import init_weight
 from nnedu.nn.module import Module
@@ -27,6 +28,9 @@ class Linear(Module):
     Note: ``weight`` is stored as ``(in_features, out_features)``, the transpose
     of PyTorch's ``(out_features, in_features)``, so that the code reads like the
     derivation. ``torch_linear.weight.T`` is our ``weight``.
+
+    ``matmul(A, B)`` is ``A @ B`` computed on all of nnedu's threads
+    (:mod:`nnedu.functional._parallel`).
 
     Parameters
     ----------
@@ -66,7 +70,7 @@ class Linear(Module):
             )
         self.cache = x
         # Compute in the input's dtype (float32 data through float64 weights stays float32).
-        y = x @ self.weight.data.astype(x.dtype, copy=False)
+        y = matmul(x, self.weight.data.astype(x.dtype, copy=False))
         if self.bias is not None:
             y += self.bias.data.astype(x.dtype, copy=False)
         return y
@@ -74,12 +78,12 @@ class Linear(Module):
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         x = self._cached()
         G = check_grad_shape("Linear", grad_out, (x.shape[0], self.out_features)).astype(x.dtype, copy=False)
-        self.weight.grad += x.T @ G
+        self.weight.grad += matmul(x.T, G)
         if self.bias is not None:
             self.bias.grad += G.sum(axis=0)
         if not self.needs_input_grad:
             return None
-        return G @ self.weight.data.astype(x.dtype, copy=False).T
+        return matmul(G, self.weight.data.astype(x.dtype, copy=False).T)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -11,7 +11,10 @@ Each widget is a thin layer over plain functions that tests call directly:
 
 Sliders use ``continuous_update=False`` (or a button), so dragging starts one
 computation, not dozens. Figures are rendered to PNG without pyplot, so they
-look the same in JupyterLab, under nbconvert and in tests.
+look the same in JupyterLab, under nbconvert and in tests, and are shown as an
+ordinary image output below the controls that each redraw replaces in place:
+a stored notebook shows the picture before anything runs (see
+:mod:`nnedu.widgets._render`).
 """
 from nnedu.widgets.playground import (OPTIMIZER_NAMES, OptimizerPlayground, Run, RunSettings,
                                       compute_trajectories, compute_trajectory, draw_runs, optimizer_spec)

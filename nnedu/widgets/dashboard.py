@@ -28,10 +28,15 @@ from nnedu.models import MLP
 from nnedu.nn import CrossEntropyLoss
 from nnedu.optim import SGD
 from nnedu.train import History, TrainingDivergedError, fit
-from nnedu.widgets._render import COLORS, figure_to_png, new_figure, show_png
+from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, busy, display_controls, figure_to_png,
+                                   new_figure)
 
 #: The first 50,000 training images are for training, the last 10,000 for validation.
 VALIDATION_START = 50_000
+
+#: Clicks handled less than this many seconds after a run ended were made while it ran (the kernel
+#: queues them until the callback returns) and are ignored: a double-click trains once.
+CLICK_GUARD_SECONDS = 0.5
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,7 +131,7 @@ def _smooth(values: Sequence[float], window: int = 10) -> np.ndarray:
 
 def draw_dashboard(runs: Sequence[DashboardRun], live: History | None = None, live_label: str = "") -> Figure:
     """Loss per step (smoothed) and validation accuracy per epoch for every run; returns the Figure."""
-    fig = new_figure(10.0, 3.8)
+    fig = new_figure(8.0, 3.2)
     ax_loss, ax_acc = fig.subplots(1, 2)
     entries = [(r.history, r.label + (" (diverged)" if r.diverged else "")) for r in runs]
     if live is not None:
@@ -147,9 +152,9 @@ def draw_dashboard(runs: Sequence[DashboardRun], live: History | None = None, li
     ax_acc.set_ylabel("validation accuracy (%)")
     ax_acc.grid(alpha=0.3)
     if any(h.val_acc for h, _ in entries):
-        ax_acc.legend(fontsize=7, loc="lower right")
+        ax_acc.legend(fontsize=LEGEND_FONTSIZE, loc="lower right")
     elif entries:
-        ax_loss.legend(fontsize=7, loc="upper right")
+        ax_loss.legend(fontsize=LEGEND_FONTSIZE, loc="upper right")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
     return fig
 
@@ -162,6 +167,10 @@ class TrainingDashboard:
     :class:`DashboardRun`) and ``png`` (the picture shown). ``train()`` does
     what the button does, so a test or a notebook cell can start a run.
 
+    Clicks on the buttons while a run is in progress are ignored (also those
+    that the kernel delivers only after the run: see :data:`CLICK_GUARD_SECONDS`),
+    so a double-click trains once; the train button says "training…" meanwhile.
+
     Parameters
     ----------
     n_train, n_val : int
@@ -170,13 +179,15 @@ class TrainingDashboard:
         As in :func:`train_run`.
     redraw_seconds : float
         Redraw the live plot at most this often while training.
+    click_guard_seconds : float
+        Clicks handled this soon after a run ended are ignored (default :data:`CLICK_GUARD_SECONDS`).
     """
 
     def __init__(self, n_train: int = 3000, n_val: int = 1000, batch_size: int = 64, seed: int = 0,
                  lr: float = 0.05, momentum: float = 0.9, epochs: int = 3, hidden: int = 64,
-                 redraw_seconds: float = 0.5) -> None:
+                 redraw_seconds: float = 0.5, click_guard_seconds: float = CLICK_GUARD_SECONDS) -> None:
         self.n_train, self.n_val, self.batch_size, self.seed = n_train, n_val, batch_size, seed
-        self.redraw_seconds = redraw_seconds
+        self.redraw_seconds, self.click_guard_seconds = redraw_seconds, click_guard_seconds
         style = {"description_width": "100px"}
 
         def slider() -> dict[str, Any]:  # a Layout per widget: a shared one would hide them all together
@@ -193,23 +204,32 @@ class TrainingDashboard:
         self.clear_button = widgets.Button(description="clear runs", icon="trash")
         self.status = widgets.HTML(value=f"Press <b>train</b> to train on {n_train:,} digits "
                                          f"(validation: {n_val:,} held-out digits).")
-        self.output = widgets.Output()
-        self.output.add_class("nnedu-dashboard-output")
+        self.figure = LiveFigure("training dashboard: loss per step and validation accuracy per epoch")
         self.runs: list[DashboardRun] = []
         self.png: bytes = b""
-        self.train_button.on_click(self.train)
-        self.clear_button.on_click(self.clear)
+        self.running = False
+        self.ignored_clicks = 0
+        self._ended = -float("inf")
+        self.train_button.on_click(lambda _: self._click(self.train))
+        self.clear_button.on_click(lambda _: self._click(self.clear))
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.lr, self.momentum, self.epochs]),
                           widgets.VBox([self.hidden, widgets.HBox([self.train_button, self.clear_button])])]),
             self.status,
-            self.output,
         ])
+        self.widget.add_class("nnedu-dashboard")
         self._draw()
 
     def _draw(self, live: History | None = None, live_label: str = "") -> None:
         self.png = figure_to_png(draw_dashboard(self.runs, live, live_label))
-        show_png(self.output, self.png)
+        self.figure.show_png(self.png)
+
+    def _click(self, action: Callable[[], Any]) -> None:
+        """A button's callback: ``action()``, unless the click was made while a run was in progress."""
+        if self.running or time.monotonic() - self._ended < self.click_guard_seconds:
+            self.ignored_clicks += 1
+            return
+        action()
 
     def train(self, _: Any = None) -> DashboardRun:
         """Train one run with the current slider values, drawing live; returns it (also kept in ``runs``)."""
@@ -229,13 +249,15 @@ class TrainingDashboard:
             self._draw(h, label)
             last[0] = time.monotonic()
 
-        self.train_button.disabled = True
         self.status.value = f"training {label} …"
+        self.running = True
         try:
-            run = train_run(lr, mu, epochs, hidden, self.n_train, self.n_val, self.batch_size, self.seed,
-                            on_step=on_step, on_epoch_end=on_epoch_end)
+            with busy(self.train_button, "training…"), busy(self.clear_button, self.clear_button.description):
+                run = train_run(lr, mu, epochs, hidden, self.n_train, self.n_val, self.batch_size, self.seed,
+                                on_step=on_step, on_epoch_end=on_epoch_end)
         finally:
-            self.train_button.disabled = False
+            self.running = False
+            self._ended = time.monotonic()
         self.runs.append(run)
         if run.diverged:
             self.status.value = f"<b>{label} diverged</b>: {html.escape(run.diverged)}"
@@ -245,9 +267,14 @@ class TrainingDashboard:
         return run
 
     def clear(self, _: Any = None) -> None:
-        """Forget all runs."""
+        """Forget all runs (the status line says how many)."""
+        n = len(self.runs)
         self.runs.clear()
         self._draw()
+        self.status.value = f"Cleared {n} run(s). Press <b>train</b> to start again."
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        display_controls(self.widget, "Training dashboard (learning rate, momentum, epochs, hidden units, "
+                                      "train): run this cell to use the controls. The figure below is from "
+                                      "the stored run.")
+        self.figure.display()

@@ -24,6 +24,7 @@ The plain functions (:func:`make_optimizer`, :func:`compute_trajectory`,
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -33,7 +34,8 @@ from matplotlib.figure import Figure
 
 from nnedu import landscapes
 from nnedu import optim
-from nnedu.widgets._render import COLORS, figure_to_png, new_figure, show_message, show_png
+from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, display_controls, figure_to_png,
+                                   new_figure)
 
 OPTIMIZER_NAMES: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam")
 BETA_USED: dict[str, bool] = {"SGD": False, "Momentum": True, "Nesterov": True, "AdaGrad": False,
@@ -154,7 +156,7 @@ def draw_runs(function: str, runs: Sequence[Run], title: str | None = None) -> F
     """
     fn = landscapes.get_landscape(function)
     f_min = fn.min_value
-    fig = new_figure(10.0, 4.2)
+    fig = new_figure(8.0, 3.5)
     ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
     X, Y, Z = fn.grid(160)
     shifted = Z - f_min
@@ -188,7 +190,7 @@ def draw_runs(function: str, runs: Sequence[Run], title: str | None = None) -> F
     ax_loss.grid(alpha=0.3)
     ax_loss.set_title("loss per step", fontsize=10)
     if runs:
-        ax_loss.legend(fontsize=7, loc="best")
+        ax_loss.legend(fontsize=LEGEND_FONTSIZE, loc="best")
     return fig
 
 
@@ -199,7 +201,9 @@ class OptimizerPlayground:
     ``steps``, ``add_button``, ``clear_button``) and so are the results
     (``current``: the latest :class:`Run`; ``comparison``: the runs added with
     "add to comparison"; ``png``: the picture shown), so tests and notebook
-    cells can drive the playground without a browser.
+    cells can drive the playground without a browser. Displayed in a cell, it
+    shows the controls and, below them, the figure as an ordinary image output
+    (see :mod:`nnedu.widgets._render`), which is stored with the notebook.
 
     Examples
     --------
@@ -232,8 +236,7 @@ class OptimizerPlayground:
         self.clear_button = widgets.Button(description="clear comparison", icon="trash",
                                            layout=widgets.Layout(width="auto"))
         self.status = widgets.HTML()
-        self.output = widgets.Output()
-        self.output.add_class("nnedu-playground-output")
+        self.figure = LiveFigure("optimizer playground: paths on the landscape and loss per step")
         self.comparison: list[Run] = []
         self.current: Run | None = None
         self.png: bytes = b""
@@ -249,8 +252,8 @@ class OptimizerPlayground:
                                                                                      self.clear_button])]),
                           widgets.VBox([self.lr, self.beta, self.steps])]),
             self.status,
-            self.output,
         ])
+        self.widget.add_class("nnedu-playground")
         self.update()
 
     def settings(self) -> RunSettings:
@@ -267,16 +270,17 @@ class OptimizerPlayground:
             self.current = compute_trajectory(self.settings())
         except ValueError as err:
             self.error = str(err)
-            show_message(self.output, self.error)
+            self.figure.show_message(self.error)
             return
         self.error = None
         run = self.current
         note = " — <b>diverged</b>: try a smaller learning rate" if run.diverged else ""
         self.status.value = (f"{run.settings.label}: final f = {run.final_loss:.4g} after "
                              f"{len(run.losses) - 1} steps{note}")
-        fig = draw_runs(self.function.value, self.comparison + [run])
+        pinned = any(r.settings == run.settings for r in self.comparison)   # already drawn: not twice
+        fig = draw_runs(self.function.value, self.comparison + ([] if pinned else [run]))
         self.png = figure_to_png(fig)
-        show_png(self.output, self.png)
+        self.figure.show_png(self.png)
 
     def _function_changed(self, change: Any = None) -> None:
         # runs on another landscape cannot share the plot; start from a learning rate that suits it
@@ -289,15 +293,25 @@ class OptimizerPlayground:
         self.update()
 
     def add_to_comparison(self, _: Any = None) -> None:
-        """Pin the current run; later runs are drawn over it."""
-        if self.current is not None:
-            self.comparison.append(self.current)
+        """Pin the current run; later runs are drawn over it (the status line says what was pinned)."""
+        pinned = self.current
+        if pinned is not None and all(r.settings != pinned.settings for r in self.comparison):
+            self.comparison.append(pinned)
         self.update()
+        if pinned is not None:
+            self.status.value = (f"Pinned <b>{html.escape(pinned.settings.label)}</b> "
+                                 f"({len(self.comparison)} in the comparison): change a setting to draw "
+                                 f"a new run beside it.")
 
     def clear_comparison(self, _: Any = None) -> None:
-        """Forget the pinned runs."""
+        """Forget the pinned runs (the status line says so)."""
+        n = len(self.comparison)
         self.comparison.clear()
         self.update()
+        self.status.value = f"Cleared {n} pinned run(s). " + self.status.value
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        display_controls(self.widget, "Optimizer playground (function, optimizer, learning rate, β, steps): "
+                                      "run this cell to use the controls. The figure below is from the "
+                                      "stored run.")
+        self.figure.display()

@@ -19,6 +19,7 @@ Any of them can be preceded by a linear warm-up of :math:`w` epochs
 """
 from __future__ import annotations
 
+import html
 from typing import Any, Sequence
 
 import ipywidgets as widgets
@@ -28,7 +29,7 @@ from matplotlib.figure import Figure
 from nnedu.nn.parameter import Parameter
 from nnedu.optim import SGD
 from nnedu.optim import lr_scheduler as lrs
-from nnedu.widgets._render import figure_to_png, new_figure, show_message, show_png
+from nnedu.widgets._render import LEGEND_FONTSIZE, LiveFigure, display_controls, figure_to_png, new_figure
 
 SCHEDULER_KINDS: tuple[str, ...] = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "Constant")
 
@@ -137,18 +138,23 @@ def scheduler_lrs(kind: str, epochs: int, lr: float = 0.1, **settings: Any) -> l
     return out
 
 
-def draw_schedules(curves: dict[str, list[float]], log_y: bool = False) -> Figure:
-    """Plot several lr curves (label -> list of rates) against epoch; returns the Figure."""
-    fig = new_figure(7.0, 3.4)
+def draw_schedules(curves: dict[str, list[float]], log_y: bool = False, kept: Sequence[str] = ()) -> Figure:
+    """Plot several lr curves (label -> list of rates) against epoch; returns the Figure.
+
+    Curves whose label is in ``kept`` are drawn dashed and marked "(kept)" in the legend.
+    """
+    fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     for label, lrs_ in curves.items():
-        ax.plot(np.arange(len(lrs_)), lrs_, marker=".", markersize=3, label=label)
+        pinned = label in kept
+        ax.plot(np.arange(len(lrs_)), lrs_, "--" if pinned else "-", marker=".", markersize=3,
+                label=label + (" (kept)" if pinned else ""))
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
     if log_y:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    fig.legend(fontsize=LEGEND_FONTSIZE, loc="outside lower center")   # below the axes: never over a curve
     return fig
 
 
@@ -192,8 +198,8 @@ class SchedulerExplorer:
         self.keep_button = widgets.Button(description="keep this curve", icon="thumb-tack",
                                           layout=widgets.Layout(width="auto"))
         self.clear_button = widgets.Button(description="clear kept", icon="trash", layout=widgets.Layout(width="auto"))
-        self.output = widgets.Output()
-        self.output.add_class("nnedu-schedule-output")
+        self.status = widgets.HTML()
+        self.figure = LiveFigure("scheduler explorer: learning rate against epoch")
         self.kept: dict[str, list[float]] = {}
         self.lrs: list[float] = []
         self.label: str = ""
@@ -208,8 +214,9 @@ class SchedulerExplorer:
             widgets.HBox([self.kind, self.keep_button, self.clear_button]),
             widgets.HBox([widgets.VBox([self.epochs, self.lr, self.warmup_epochs, self.log_y]),
                           widgets.VBox([self.step_size, self.gamma, self.milestones, self.T_max, self.eta_min])]),
-            self.output,
+            self.status,
         ])
+        self.widget.add_class("nnedu-explorer")
         self.update()
 
     # which settings each kind reads; the others are hidden
@@ -244,26 +251,37 @@ class SchedulerExplorer:
             self.lrs = scheduler_lrs(**s)
         except ValueError as err:
             self.error = str(err)
-            show_message(self.output, self.error)
+            self.status.value = f"<span style='color:#b00020'>{html.escape(self.error)}</span>"
+            self.figure.show_message(self.error)
             return
         self.error = None
         self.label = self._describe(s)
         curves = dict(self.kept)
-        curves[self.label] = self.lrs
-        fig = draw_schedules(curves, log_y=self.log_y.value)
+        curves.setdefault(self.label, self.lrs)      # a kept curve equal to the current one is drawn once
+        fig = draw_schedules(curves, log_y=self.log_y.value, kept=list(self.kept))
         self.png = figure_to_png(fig)
-        show_png(self.output, self.png)
+        self.figure.show_png(self.png)
+        self.status.value = f"{html.escape(self.label)}: final lr {self.lrs[-1]:.3g}" + (
+            f"; {len(self.kept)} kept curve(s), dashed" if self.kept else "")
 
     def keep(self, _: Any = None) -> None:
-        """Pin the current curve so later curves are drawn beside it."""
+        """Pin the current curve so later curves are drawn beside it (dashed, "(kept)" in the legend)."""
         if self.lrs:
             self.kept[self.label] = list(self.lrs)
         self.update()
+        if self.lrs:
+            self.status.value = (f"Kept <b>{html.escape(self.label)}</b> ({len(self.kept)} kept, dashed): "
+                                 "change a setting to draw a new curve beside it.")
 
     def clear(self, _: Any = None) -> None:
         """Forget all pinned curves."""
+        n = len(self.kept)
         self.kept.clear()
         self.update()
+        self.status.value = f"Cleared {n} kept curve(s). " + self.status.value
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        display_controls(self.widget, "Scheduler explorer (schedule, epochs, initial lr, step size, gamma, "
+                                      "...): run this cell to use the controls. The figure below is from the "
+                                      "stored run.")
+        self.figure.display()

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnedu import functional as F
-from nnedu.widgets._render import figure_to_png, new_figure, show_png
+from nnedu.widgets._render import LiveFigure, display_controls, figure_to_png, new_figure
 
 
 @dataclass
@@ -57,7 +57,7 @@ def softmax_view(logits: Sequence[float], temperature: float = 1.0, true_class: 
 
 def draw_softmax(view: SoftmaxView) -> Figure:
     """Three bar charts: logits, probabilities (true class hatched, values written), gradient."""
-    fig = new_figure(10, 3.2)
+    fig = new_figure(8.0, 2.7)
     axes = fig.subplots(1, 3)
     C = view.logits.size
     k = np.arange(C)
@@ -102,21 +102,23 @@ class SoftmaxExplorer:
                                                   description="temperature", continuous_update=False, style=style)
         self.true_class = widgets.Dropdown(options=list(range(len(self.logit))), value=true_class,
                                            description="true class", style=style)
-        self.output = widgets.Output()
+        self.figure = LiveFigure("softmax explorer: logits, probabilities and gradient")
         self.view: SoftmaxView | None = None
         self.png: bytes = b""
         for w in (*self.logit, self.temperature, self.true_class):
             w.observe(self.update, names="value")
         self.widget = widgets.VBox([widgets.HBox([widgets.VBox(self.logit),
-                                                  widgets.VBox([self.temperature, self.true_class])]),
-                                    self.output])
+                                                  widgets.VBox([self.temperature, self.true_class])])])
+        self.widget.add_class("nnedu-softmax-explorer")
         self.update()
 
     def update(self, _change: Any = None) -> None:
         """Recompute the view from the controls and redraw."""
         self.view = softmax_view([w.value for w in self.logit], self.temperature.value, self.true_class.value)
         self.png = figure_to_png(draw_softmax(self.view))
-        show_png(self.output, self.png)
+        self.figure.show_png(self.png)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        display_controls(self.widget, "Softmax explorer (logits, temperature, true class): run this cell to use "
+                                      "the controls. The figure below is from the stored run.")
+        self.figure.display()

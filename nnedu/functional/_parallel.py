@@ -1,0 +1,157 @@
+"""The one place where nnedu computes on several cores: split the batch, run the pieces on a few threads.
+
+The fast layers spend most of their time in NumPy passes over whole batches
+(im2col, col2im, pooling, element-wise operations) and in matrix products.
+NumPy releases the GIL inside these loops, so plain Python threads run them
+truly in parallel. Every helper here cuts the work into contiguous pieces with
+**disjoint outputs** (samples of the batch, rows or columns of a product) and
+runs them on a small pool of threads; the calling thread does the first piece
+itself and then *sleeps* until the others are done.
+
+Two properties follow, and both are tested:
+
+* **The numbers do not depend on the thread count.** No sum is ever split
+  between threads (a matrix product is cut along its output rows or columns,
+  never along the summed axis), so 1 and 8 threads give bit-identical results.
+* **No cliff on a busy machine.** A waiting thread sleeps instead of spinning,
+  so when other programs take the cores the work slows down in proportion; it
+  never fights for the core it is waiting for (see :mod:`nnedu.threads`).
+
+The number of threads is :func:`nnedu.threads.get_num_threads`. Small arrays
+(fewer than :data:`MIN_ELEMENTS` elements per piece) are not split: starting a
+thread costs microseconds. Calls from inside a piece run serially.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+import numpy as np
+
+#: Do not make pieces smaller than this many elements (about 128 KB of float32).
+MIN_ELEMENTS = 32_768
+
+_num_threads = 1
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_inside = threading.local()
+
+
+def set_pool_size(n: int) -> None:
+    """Use ``n`` threads from now on (the caller's thread counts as one). Called by :mod:`nnedu.threads`."""
+    global _num_threads, _pool
+    if n < 1:
+        raise ValueError(f"the number of threads must be at least 1, got {n}")
+    with _pool_lock:
+        old, _pool, _num_threads = _pool, None, int(n)
+    if old is not None:
+        old.shutdown(wait=True)
+
+
+def pool_size() -> int:
+    """The number of threads the helpers use."""
+    return _num_threads
+
+
+def _forget_pool_in_child() -> None:
+    """After ``os.fork()`` the child has none of the parent's threads: start a new pool when needed."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="nnedu")
+        return _pool
+
+
+def _run_piece(body: Callable[[slice], Any], s: slice) -> None:
+    _inside.active = True
+    try:
+        body(s)
+    finally:
+        _inside.active = False
+
+
+def parallel_for(n: int, body: Callable[[slice], Any], work: int | None = None) -> None:
+    """Call ``body(s)`` for contiguous slices ``s`` that cover ``range(n)``, on several threads.
+
+    ``body`` must write only to the part of its outputs that belongs to ``s``.
+    ``work`` (default ``n``) is the number of elements the whole job touches; it
+    decides how many pieces are worth making. Returns when every piece is done;
+    an exception in any piece is raised here, after all pieces have finished.
+    """
+    work = n if work is None else work
+    k = min(_num_threads, n, max(1, work // MIN_ELEMENTS))
+    if k <= 1 or getattr(_inside, "active", False):
+        body(slice(0, n))
+        return
+    bounds = [n * i // k for i in range(k + 1)]
+    pieces = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
+    pool = _executor()
+    futures: list[Future] = [pool.submit(_run_piece, body, s) for s in pieces[1:]]
+    error: BaseException | None = None
+    try:
+        _run_piece(body, pieces[0])
+    except BaseException as err:  # noqa: BLE001 - re-raised below, once the other pieces are done
+        error = err
+    for f in futures:
+        try:
+            f.result()
+        except BaseException as err:  # noqa: BLE001
+            error = error or err
+    if error is not None:
+        raise error
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` for 2-D arrays, cut along the longer side of the result (never along the summed axis)."""
+    m, n = a.shape[0], b.shape[1]
+    if out is None:
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+    work = m * n + a.size + b.size
+    if m >= n:
+        parallel_for(m, lambda s: np.matmul(a[s], b, out=out[s]), work)
+    else:
+        parallel_for(n, lambda s: np.matmul(a, b[:, s], out=out[:, s]), work)
+    return out
+
+
+def _split(arg: Any, axis: int, ndim: int, n: int, s: slice) -> Any:
+    """``arg``'s piece ``s`` along ``axis`` if it is a full-size operand, else ``arg`` itself (broadcast)."""
+    if isinstance(arg, np.ndarray) and arg.ndim == ndim and arg.shape[axis] == n:
+        return arg[(slice(None),) * axis + (s,)]
+    return arg
+
+
+def ufunc(f: np.ufunc, *args: Any, out: np.ndarray | None = None, axis: int = 0) -> np.ndarray:
+    """``f(*args, out=out)`` for a NumPy ufunc (``np.maximum``, ``np.multiply``, ...), cut along ``axis``.
+
+    Operands with the result's number of dimensions and its full length along
+    ``axis`` are cut; the others (scalars, a bias of shape ``(F, 1, 1)``)
+    broadcast as usual.
+    """
+    if out is None:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+        sample = f(*(a.reshape(-1)[:1] if isinstance(a, np.ndarray) else a for a in args))  # the result's dtype
+        out = np.empty(shape, dtype=sample.dtype)
+    n = out.shape[axis]
+    parallel_for(n, lambda s: f(*(_split(a, axis, out.ndim, n, s) for a in args),
+                                out=out[(slice(None),) * axis + (s,)]), out.size)
+    return out
+
+
+def copyto(dst: np.ndarray, src: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``dst[...] = src`` (``src`` may be any strided view of the same shape), cut along ``axis``."""
+    n = dst.shape[axis]
+    cut = (slice(None),) * axis
+    parallel_for(n, lambda s: np.copyto(dst[cut + (s,)], src[cut + (s,)]), dst.size)
+    return dst
