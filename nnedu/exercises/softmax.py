@@ -118,7 +118,7 @@ def _cross_entropy_exercise() -> Exercise:
         Case("10 classes, a batch of 8", (3 * rng.standard_normal((8, 10)), rng.integers(0, 10, 8)),
              hint="the loss is the mean over the N examples of -log P[n, y_n]"),
         Case("very negative logits, Z = [[-740, -739, -738]], y = [0]: every exp(Z) is a subnormal "
-             "number, accurate to only a few digits (log sum exp(Z) without the shift is off here)",
+             "number, accurate to only a few digits",
              (np.array([[-740.0, -739.0, -738.0]]), np.array([0])),
              hint="subtract the row maximum m inside the exponential, so that the largest term is exp(0) = 1, "
                   "and add m back outside the log"),
