@@ -251,6 +251,58 @@ def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.n
     ax.set_aspect("equal")
 
 
+def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "viridis",
+              symmetric: bool = False, label: str = "value", axes: Any = None, cell: float = 1.3,
+              title: str | None = None) -> Any:
+    """Show 2-D maps ``(n, H, W)`` (feature maps, filters) on ONE shared colour scale, with a colour bar.
+
+    Sharing the scale makes the panels comparable (a pale map is a weak response, not a
+    rescaled strong one), and the colour bar says what the colours mean.
+
+    Parameters
+    ----------
+    maps : np.ndarray
+        ``(n, H, W)``; ``(n, 1, H, W)`` is accepted too.
+    titles : sequence of str, optional
+        One per map.
+    ncols : int
+        Panels per row.
+    cmap : str
+        A perceptually uniform map ("viridis", "cividis") for activations; a diverging one
+        ("RdBu_r") with ``symmetric=True`` for signed values such as filter weights.
+    symmetric : bool
+        Scale from ``-max|v|`` to ``+max|v|`` (0 in the middle of the colour map), else from min to max.
+    label : str
+        The colour bar's label.
+    axes : array of Axes, optional
+        Draw into these (at least ``n``); by default a new figure.
+    cell : float
+        Size of one panel in inches.
+    title : str, optional
+        Figure title.
+    """
+    m = np.asarray(maps, dtype=np.float64)
+    if m.ndim == 4 and m.shape[1] == 1:
+        m = m[:, 0]
+    if m.ndim != 3 or len(m) == 0:
+        raise ValueError(f"plot_maps: expected maps of shape (n, H, W) with n >= 1, got {np.shape(maps)}")
+    if symmetric:
+        vmax = float(np.abs(m).max()) or 1.0
+        vmin = -vmax
+    else:
+        vmin, vmax = float(m.min()), float(m.max())
+        vmax = vmax if vmax > vmin else vmin + 1.0
+    axes = _axes_grid(len(m), ncols, axes, cell, extra_height=0.3 if titles is not None else 0.0)
+    for k, (ax, a) in enumerate(zip(axes, m)):
+        image = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=9)
+    fig = axes[0].figure
+    fig = _finish(fig, title)
+    fig.colorbar(image, ax=list(axes), shrink=0.9, label=label)
+    return fig
+
+
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), with a line style and a
 #: marker for each, so that curves differ in more than colour.
 CURVE_STYLES = [
@@ -265,7 +317,8 @@ CURVE_STYLES = [
 
 
 def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax: Any = None,
-                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None) -> Any:
+                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None,
+                legend: bool = True, markers: int | None = None) -> Any:
     """Several named curves on one axis, each with its own colour, line style and marker.
 
     Parameters
@@ -280,6 +333,10 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     x : sequence, optional
         Common x values; default ``1 .. len(values)`` for each curve.
     title : str, optional
+    legend : bool
+        Draw the legend (9 pt); False for all but one of several panels showing the same curves.
+    markers : int, optional
+        About this many markers per curve, for long curves (default: a marker on every point).
     """
     plt = _plt()
     if ax is None:
@@ -288,7 +345,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     for i, (label, values) in enumerate(curves.items()):
         xs = list(x) if x is not None else list(range(1, len(values) + 1))
         integer_x = integer_x and all(float(v).is_integer() for v in xs)
-        ax.plot(xs, values, label=label, markersize=4, **CURVE_STYLES[i % len(CURVE_STYLES)])
+        every = max(1, len(xs) // markers) if markers else None
+        ax.plot(xs, values, label=label, markersize=4, markevery=every, **CURVE_STYLES[i % len(CURVE_STYLES)])
     if integer_x:                                   # epochs, layers: no tick at 2.5
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -296,7 +354,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    if legend:
+        ax.legend(fontsize=9)
     return ax.figure
 #: (line style, colour) pairs of :data:`CURVE_STYLES` that tell highlighted edges or windows apart without colour.
 _STYLES = tuple((style["linestyle"], style["color"]) for style in CURVE_STYLES[:4])

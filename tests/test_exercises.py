@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
 from nnedu import exercises as ex
@@ -18,65 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
-# --- correct solutions and subtly wrong variants -------------------------------------------------
-
-
-
-def conv2d_naive(x, w, b, stride, padding):
-    N, C, H, W = x.shape
-    F, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    Ho, Wo = (H + 2 * padding - kh) // stride + 1, (W + 2 * padding - kw) // stride + 1
-    y = np.zeros((N, F, Ho, Wo))
-    for n in range(N):
-        for f in range(F):
-            for i in range(Ho):
-                for j in range(Wo):
-                    win = xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    y[n, f, i, j] = b[f] + np.sum(w[f] * win)
-    return y
-
-
-def conv2d_naive_swapped_kernel_axes(x, w, b, stride, padding):  # right for square kernels only
-    return conv2d_naive(x, np.ascontiguousarray(w.transpose(0, 1, 3, 2)).reshape(w.shape), b, stride, padding)
-
-
-def not_implemented(*args):
-    raise NotImplementedError
-
-
-CHECKS = {
-    "conv": (ex.check_conv2d_naive, conv2d_naive, [conv2d_naive_swapped_kernel_axes]),
-}
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_passes_reference(name, capsys):
-    check, good, _ = CHECKS[name]
-    result = check(good)
-    out = capsys.readouterr().out
-    assert result and result.status == "pass", out
-    assert out.startswith("PASS"), out
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_fails_subtly_wrong(name, capsys):
-    check, _, bad_ones = CHECKS[name]
-    for bad in bad_ones:
-        result = check(bad)
-        out = capsys.readouterr().out
-        assert result is not None and not result and result.status == "fail", (bad.__name__, out)
-        assert out.startswith("FAIL") and "hint:" in out and "case:" in out, out
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_not_implemented(name, capsys):
-    check = CHECKS[name][0]
-    result = check(not_implemented)
-    out = capsys.readouterr().out
-    assert not result and result.status == "not implemented"
-    assert "not implemented yet" in out and "Traceback" not in out
-
+# --- the gradient-check report (the exercise checks themselves: tests/test_exercise_checkers.py) ---------
 
 def test_gradcheck_report(capsys):
     # three bands, as in notebook 01's table: < 1e-7 pass (printed as its order of magnitude, stable

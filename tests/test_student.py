@@ -237,7 +237,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     def full_disk(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nnedu.exercises.student.os.replace", full_disk)
+    monkeypatch.setattr("nnedu._atomic.os.replace", full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_student_copies(src, out)
     assert list(out.iterdir()) == []
@@ -252,3 +252,29 @@ def test_reimplements_table_agrees_with_the_checkers():
         names = leaky_names(name, include_exercise=False)
         for f in make().library:
             assert matches(f"{f.__module__}.{f.__qualname__}", names), (name, f.__qualname__)
+
+
+def test_student_copy_drops_saved_widget_state_and_timestamps():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"a": {"png": "..."}}}}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-11-30T00:00:00Z"}
+    nb.cells = [cell]
+    student, _ = make_student_notebook(nb, name="t")
+    assert "widgets" not in student.metadata and "execution" not in student.cells[0].metadata
+    assert "widgets" in nb.metadata                      # the instructor notebook is not changed
+
+
+def test_outputs_computed_from_a_solution_are_cleared_downstream():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    cells = ["def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             "grads = f(3)", "print(grads)", "print('lesson figure')"]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    for c in nb.cells:
+        c.outputs = [nbformat.v4.new_output("stream", text="6\n")]
+    student, _ = make_student_notebook(nb, name="t", check_leaks=False)
+    assert [bool(c.outputs) for c in student.cells] == [False, False, False, True]

@@ -46,14 +46,14 @@ written unless every notebook converts cleanly. Only ``.ipynb`` files are copied
 from __future__ import annotations
 
 import ast
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import nbformat
+
+from nnedu._atomic import atomic_write
 
 from nnedu.exercises.reimplements import leaky_names, matches
 
@@ -275,8 +275,9 @@ def _stored_names(node: ast.AST) -> set[str]:
 def _follow_student_code(source: str, tainted: set[str]) -> bool:
     """Whether a cell's output depends on the student's code; updates ``tainted`` (its variables).
 
-    A variable is *tainted* when it holds the student's code or something computed with it: bound
-    from ``workspace.load()`` or ``use_student_code(...)``, or assigned (changed, appended to) by a
+    A variable is *tainted* when it holds the student's code or something computed with it: a
+    function of a solution cell (the caller adds those), bound from ``workspace.load()`` or
+    ``use_student_code(...)``, or assigned (changed, appended to) by a
     statement that reads a tainted variable. A variable assigned again from clean values is clean
     again. A cell that reads a tainted variable, or prints ``.whose(...)`` / ``.table(...)``, shows
     the student's code at work: in the instructor's run that is the reference, so its output would
@@ -415,9 +416,14 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             raise StudentCopyError(f"{name}, cell {a}: the answer cell of Question {n} has no "
                                    f"'{BEGIN}' ... '{END}' block: its model answer would reach students")
     student = nbformat.from_dict(nb)  # a deep copy
+    # Saved widget state holds the last picture and text every widget showed (JupyterLab redraws it on
+    # open, whatever the cleared outputs say), and execution timestamps say nothing useful to a student.
+    student.metadata.pop("widgets", None)
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)
     reference_names = set().union(*(leaky_names(ex) for ex in exercise_names(nb)))
     solution_names: set[str] = set()
-    student_names: set[str] = set()   # variables holding the student's code or its results
+    student_names: set[str] = set()   # variables holding the student's code (or a solution) or its results
     removed = 0
     for i, cell in enumerate(student.cells):
         where = f"{name}, cell {i}"
@@ -432,9 +438,14 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             cell.pop("attachments", None)
         if cell.cell_type != "code":
             continue
+        uses_solution = bool(solution_names and _uses(cell.source, solution_names))
+        # what a cell computes from a solution or the student's code is an answer too: followed
+        # statement by statement, so that a clean variable of the same cell stays clean
         runs_student_code = _follow_student_code(cell.source, student_names)
-        answer = (is_solution or i in answer_cells or bool(solution_names and _uses(cell.source, solution_names))
-                  or _shows_source(cell.source, reference_names) or runs_student_code)
+        if is_solution:
+            student_names |= _defined_names(cell.source)
+        answer = (is_solution or i in answer_cells or uses_solution or runs_student_code
+                  or _shows_source(cell.source, reference_names))
         if clear == "all" or (clear == "answers" and answer):
             cell.outputs = []
             cell.execution_count = None
@@ -474,17 +485,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` whole or not at all, with ordinary permissions (:mod:`nnedu._atomic`)."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
 
 def write_student_copies(src: str | Path, out: str | Path, clear: ClearMode = "answers",
