@@ -19,10 +19,14 @@ questions, ``**Answer N.**``) the block becomes ``YOUR ANSWER HERE``. Markers ar
 that looks like a marker but is not one (``### BEGIN SOLUTIONS``, ``x = 1  ### END SOLUTION``) is an
 error, so that no solution slips through a typo.
 
-Outputs that would give the answer away are cleared: those of the solution cells, of every later
-code cell that uses a name the solution cells define (the checks), of answer cells, and of cells
-that print the source of an exercise's reference below its check (the student sees it by running
-the cell, after trying); ``clear="all"`` clears every output instead.
+Outputs that would give the answer away, or that the instructor's reference earned in the
+student's name, are cleared: those of the solution cells, of every later code cell that uses a
+name the solution cells define (the checks) or anything computed from one, of cells that run the
+student's code (a variable bound from ``workspace.load()`` or ``use_student_code(...)``, anything
+computed with it, or a ``.whose(...)`` / ``.table(...)`` report: in the instructor's run these said
+"yours (check passed)" and drew the reference's figures), of answer cells, and of cells that print
+the source of an exercise's reference below its check (the student sees it by running the cell,
+after trying); ``clear="all"`` clears every output instead.
 
 Then the copy is searched for leaks (:func:`find_leaks`), and the generator refuses to write any
 copy that has one:
@@ -277,8 +281,8 @@ def _follow_student_code(source: str, tainted: set[str]) -> bool:
 
     A variable is *tainted* when it holds the student's code or something computed with it: a
     function of a solution cell (the caller adds those), bound from ``workspace.load()`` or
-    ``use_student_code(...)``, or assigned (changed, appended to) by a
-    statement that reads a tainted variable. A variable assigned again from clean values is clean
+    ``use_student_code(...)``, or assigned (changed, appended to) by a statement that reads a
+    tainted variable. A variable assigned again from clean values is clean
     again. A cell that reads a tainted variable, or prints ``.whose(...)`` / ``.table(...)``, shows
     the student's code at work: in the instructor's run that is the reference, so its output would
     show a verdict ("yours (check passed)") or a figure that the student's stubs did not earn.
