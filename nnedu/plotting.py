@@ -191,15 +191,20 @@ OKABE_ITO = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
+#: Hatching of the decision regions of classes 0, 1, ...: a region is told by its pattern, not only its tint.
+REGION_HATCHES = ("", "//", "..", "\\\\", "xx", "--", "||", "++")
+
+
 def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.ndarray, X: np.ndarray,
                           y: np.ndarray, class_names: Sequence[str] | None = None, legend: bool = True,
                           markersize: float = 12) -> Any:
     """The predicted class of every point of a 2-D grid as pale regions, the data on top, one marker per class.
 
     The meaning never rests on colour alone: each class has its own marker (circle, square,
-    triangle, ...) and a legend, and the regions use light tints of the same colour-blind-safe
-    colours (:data:`OKABE_ITO`), so a point on the wrong side of a boundary is visible as a
-    marker sitting in another class's tint.
+    triangle, ...) and a legend; the regions use light tints of the same colour-blind-safe
+    colours (:data:`OKABE_ITO`), each with its own grey hatching (:data:`REGION_HATCHES`; class 0
+    plain), and the class boundaries are drawn as black lines. A point on the wrong side of a
+    boundary is a marker sitting in another class's region.
 
     Parameters
     ----------
@@ -219,20 +224,30 @@ def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.n
     markersize : float
         Marker area, as in ``scatter``.
     """
+    import matplotlib as mpl
     from matplotlib.colors import ListedColormap, to_rgb
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.patches import Patch
 
     y = np.asarray(y)
     C = int(max(y.max(), np.max(regions))) + 1
     if C > len(OKABE_ITO):
         raise ValueError(f"plot_decision_regions: at most {len(OKABE_ITO)} classes, got {C}")
     tints = [tuple(0.72 + 0.28 * np.array(to_rgb(c))) for c in OKABE_ITO[:C]]     # pale versions
-    ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints))
+    with mpl.rc_context({"hatch.color": "0.6"}):
+        ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints),
+                    hatches=list(REGION_HATCHES[:C]))
+    for k in np.unique(regions):                      # the edge of each class's region: the boundaries
+        ax.contour(xx, yy, (regions == k).astype(float), levels=[0.5], colors="k", linewidths=0.8)
     names = list(class_names) if class_names is not None else [f"class {k}" for k in range(C)]
+    handles = []
     for k in range(C):
-        ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k], color=OKABE_ITO[k],
-                   edgecolors="k", linewidths=0.4, label=names[k])
-    if legend:
-        ax.legend(fontsize=9, loc="upper right", framealpha=0.9)
+        points = ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k],
+                            color=OKABE_ITO[k], edgecolors="k", linewidths=0.4, label=names[k])
+        handles.append((Patch(facecolor=tints[k], edgecolor="0.6", hatch=REGION_HATCHES[k], lw=0), points))
+    if legend:                                        # each entry: the region's hatching, the class's marker
+        ax.legend(handles, names, handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=9,
+                  loc="upper right", framealpha=0.9)
     ax.set_aspect("equal")
 
 

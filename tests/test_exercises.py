@@ -20,14 +20,20 @@ NOTEBOOKS = ROOT / "notebooks"
 # --- the gradient-check report (the exercise checks themselves: tests/test_exercise_checkers.py) ---------
 
 def test_gradcheck_report(capsys):
-    # a pass prints the error's order of magnitude (stable between machines), a failure one digit and its band
+    # three bands, as in notebook 01's table: < 1e-7 pass (printed as its order of magnitude, stable
+    # between machines), 1e-7..1e-3 grey zone (look closer), >= 1e-3 a bug (one digit)
     assert ex.gradcheck_report("Linear", 3.2e-11)
-    assert "relative error ~1e-10  (rounding noise; passes below 1e-08)  PASS" in capsys.readouterr().out
-    assert ex.gradcheck_report("Linear", 4.4e-11).message.endswith("~1e-10  (rounding noise; passes below 1e-08)  PASS")
+    assert "relative error ~1e-10  (rounding noise: below 1e-07)  PASS" in capsys.readouterr().out
+    assert ex.gradcheck_report("Linear", 4.4e-11).message.endswith("~1e-10  (rounding noise: below 1e-07)  PASS")
+    assert ex.gradcheck_report("Linear", 5e-8), "1e-8..1e-7 is still rounding noise"
     capsys.readouterr()
     result = ex.gradcheck_report("ReLU at a kink", 2.4e-5)
-    assert not result and "relative error 2e-05  (grey zone 1e-07..1e-03" in capsys.readouterr().out
-    assert result.errors["gradcheck"] == 2.4e-5
+    assert not result and result.status == "grey zone"
+    assert "relative error 2e-05  (grey zone 1e-07..1e-03" in capsys.readouterr().out
+    assert result.message.endswith("LOOK CLOSER") and result.errors["gradcheck"] == 2.4e-5
+    assert ex.gradcheck_report("Linear", 1e-7).status == "grey zone"
+    assert ex.gradcheck_report("Linear", 1e-3).status == "fail"
+    capsys.readouterr()
     assert not ex.gradcheck_report("Linear", 0.5)
     out = capsys.readouterr().out
     assert "relative error 5e-01  (1e-03 or more: a bug)  FAIL" in out and "FAIL  " not in out

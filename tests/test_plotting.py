@@ -89,6 +89,18 @@ def test_plot_decision_regions_one_marker_and_legend_entry_per_class():
     assert len({c.get_paths()[0].vertices.tobytes() for c in ax.collections[-3:]}) == 3  # three markers
     assert CLASS_MARKERS[:3] == ("o", "s", "^")
     plt.close(fig)
+    # the regions are told apart without colour: a hatching per class and black boundary lines
+    fig, ax = plt.subplots()
+    calls = []
+    for method in ("contour", "contourf"):
+        original = getattr(ax, method)
+        setattr(ax, method, lambda *a, _m=method, _f=original, **kw: calls.append((_m, kw)) or _f(*a, **kw))
+    plot_decision_regions(ax, xx, yy, regions, X, y)
+    hatches = [kw["hatches"] for m, kw in calls if m == "contourf"][0]
+    assert len(hatches) == 3 and len(set(hatches)) == 3
+    lines = [kw for m, kw in calls if m == "contour"]
+    assert len(lines) == 3 and all(kw["colors"] == "k" for kw in lines)   # one edge per class present
+    plt.close(fig)
     with pytest.raises(ValueError, match="at most 8 classes"):
         plot_decision_regions(plt.subplots()[1], xx, yy, regions, X, np.array([0, 1, 2, 9]))
 

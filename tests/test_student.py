@@ -68,6 +68,29 @@ def test_course_notebook_student_copy():
     assert "Because max" in nb.cells[6].source, "the instructor notebook is not modified"
 
 
+def test_outputs_made_by_the_students_code_are_cleared():
+    """The instructor's run used the reference in place of the stubs: its verdicts and figures are not the student's."""
+    figure = [nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        new_code("mine = workspace.load()\nprint(mine.whose('relu_forward'))",
+                 outputs=[_stdout("yours (check passed)\n")]),                       # 0: a false verdict
+        new_code("x = np.linspace(-1, 1, 5)\nprint(x)", outputs=[_stdout("[-1. ...]\n")]),  # 1: clean
+        new_code("y = mine.relu_forward(x)\nplt.plot(x, y)", outputs=figure),         # 2: uses mine
+        new_code("model = use_student_code(nn.Sequential(nn.ReLU()), code)", outputs=[]),
+        new_code("losses = []\nfor step in range(3):\n    losses.append(float(model(x).sum()))",
+                 outputs=[_stdout("done\n")]),                                      # 4: trains the model
+        new_code("plt.plot(losses)", outputs=figure),                                # 5: computed with it
+        new_code("losses = [1.0, 0.5]\nplt.plot(losses)", outputs=figure),          # 6: clean again
+        new_code("code.table(parts)", outputs=[_stdout("relu_forward  yours\n")]),    # 7: .table(
+        new_code("for name in ('a', 'b'):\n    print(name, x.sum())", outputs=[_stdout("a 0.0\n")]),  # 8
+    ]
+    student, _ = make_student_notebook(nb, name="tiny.ipynb")
+    cleared = [i for i, c in enumerate(student.cells) if nb.cells[i].outputs and not c.outputs]
+    assert cleared == [0, 2, 4, 5, 7]
+    assert make_student_notebook(nb, clear="none")[0].cells[0].outputs, "clear='none' keeps everything"
+
+
 def test_show_source_above_the_check_is_a_leak():
     nb = _course_notebook()
     nb.cells.insert(2, new_code("show_source(nn.ReLU)"))            # the class, above check_relu_backward

@@ -20,7 +20,7 @@ class CheckResult:
     """Outcome of a check; truthy when it passed."""
 
     passed: bool
-    status: str  # "pass", "fail" or "not implemented"
+    status: str  # "pass", "fail" or "not implemented" ("grey zone": gradcheck_report only)
     message: str
     errors: dict[str, float] = field(default_factory=dict)
 
@@ -74,17 +74,20 @@ def order_of_magnitude(err: float) -> str:
     return f"1e{int(np.round(np.log10(err))):+03d}"
 
 
-def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> CheckResult:
+def gradcheck_report(name: str, err: float, expected: float = GRADCHECK_GOOD) -> CheckResult:
     """Print a gradient-check result, with its relative error, in a form that is stable between machines.
 
     The relative error (:func:`nnedu.checking.rel_error`: the largest absolute difference divided by
-    the tensor's largest magnitude) of a correct float64 backward with ``h = 1e-6`` is rounding
-    noise, about 1e-11 to 1e-8; it is printed as its order of magnitude (``~1e-10``), which does
-    not change from machine to machine the way its leading digit does. A failing error is printed
-    to one significant digit (``3e-01``), and placed in one of two bands: between
-    :data:`GRADCHECK_GOOD` (1e-7) and :data:`GRADCHECK_BUG` (1e-3) the *grey zone* (a kink within
-    ``h`` of an input, float32, a badly scaled loss, or a small bug: look closer); from 1e-3 on,
-    a bug.
+    the tensor's largest magnitude) falls in one of three bands, the table of notebook 01:
+
+    * below :data:`GRADCHECK_GOOD` (1e-7): **PASS**, rounding noise (a correct float64 backward with
+      ``h = 1e-6`` gives about 1e-11 to 1e-8). Printed as its order of magnitude (``~1e-10``), which
+      does not change from machine to machine the way its leading digit does;
+    * from 1e-7 to :data:`GRADCHECK_BUG` (1e-3): the **grey zone**, LOOK CLOSER (a kink within ``h`` of
+      an input, float32, a badly scaled loss, or a bug touching few entries);
+    * 1e-3 and more: **FAIL**, a bug.
+
+    Failing errors are printed to one significant digit (``3e-01``).
 
     Parameters
     ----------
@@ -93,24 +96,24 @@ def gradcheck_report(name: str, err: float, expected: float = 1e-8) -> CheckResu
     err : float
         The relative error returned by :func:`nnedu.gradcheck` or :func:`nnedu.checking.rel_error`.
     expected : float
-        The error below which the check passes (1e-8 is generous for float64 with ``h = 1e-6``).
+        The error below which the check passes (default :data:`GRADCHECK_GOOD`, 1e-7); a smaller value
+        makes the check stricter, and the grey zone starts there.
 
     Returns
     -------
     CheckResult
-        Truthy when ``err < expected``; ``errors["gradcheck"]`` holds the exact value.
+        Truthy when ``err < expected``; ``status`` is ``"pass"``, ``"grey zone"`` or ``"fail"``, and
+        ``errors["gradcheck"]`` holds the exact value.
     """
     err = float(err)
-    ok = bool(err < expected)
-    if ok:
-        verdict = f"~{order_of_magnitude(err)}  (rounding noise; passes below {expected:.0e})  PASS"
-    elif err < GRADCHECK_GOOD:
-        verdict = f"{err:.0e}  (above the {expected:.0e} a correct float64 backward reaches: look closer)  FAIL"
+    if err < expected:
+        status, verdict = "pass", f"~{order_of_magnitude(err)}  (rounding noise: below {expected:.0e})  PASS"
     elif err < GRADCHECK_BUG:
-        verdict = (f"{err:.0e}  (grey zone {GRADCHECK_GOOD:.0e}..{GRADCHECK_BUG:.0e}: a kink near an input, "
-                   f"float32, or a small bug)  FAIL")
+        status = "grey zone"
+        verdict = (f"{err:.0e}  (grey zone {expected:.0e}..{GRADCHECK_BUG:.0e}: a kink near an input, "
+                   f"float32, or a small bug)  LOOK CLOSER")
     else:
-        verdict = f"{err:.0e}  ({GRADCHECK_BUG:.0e} or more: a bug)  FAIL"
+        status, verdict = "fail", f"{err:.0e}  ({GRADCHECK_BUG:.0e} or more: a bug)  FAIL"
     message = f"{name:<28s} relative error {verdict}"
     print(message)
-    return CheckResult(ok, "pass" if ok else "fail", message, {"gradcheck": err})
+    return CheckResult(status == "pass", status, message, {"gradcheck": err})
