@@ -134,7 +134,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
     for i in range(c):
         for j in range(c):
             if matrix[i, j]:
-                ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=9,
                         color="white" if colour[i, j] > 0.6 * top else "black")
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=f"sqrt({'fraction' if normalize else 'count'})")
     return ax.figure
@@ -157,7 +157,7 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     for k, (ax, image) in enumerate(zip(axes, images)):
         ax.imshow(image, cmap=cmap)
         if titles is not None:
-            ax.set_title(titles[k], fontsize=8)
+            ax.set_title(titles[k], fontsize=9)
     return _finish(axes[0].figure, title)
 
 

@@ -67,6 +67,18 @@ def _sgd_no_decay(w, dw, v, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
     return w - lr * (dw + momentum * v if nesterov else v), v
 
 
+def _sgd_ema(w, dw, v, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+    g = dw + weight_decay * w
+    v = momentum * v + (1 - momentum) * g
+    return w - lr * (g + momentum * v if nesterov else v), v
+
+
+def _sgd_old_buffer(w, dw, v, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+    g = dw + weight_decay * w
+    v_new = momentum * v + g
+    return w - lr * (g + momentum * v if nesterov else v), v_new
+
+
 def _sgd_general(w, dw, v, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
     g = dw + weight_decay * w
     v = momentum * v + g
@@ -112,8 +124,14 @@ def _sgd_step_exercise() -> Exercise:
                 _sgd_classroom),
             Bug("you added the weight decay after the momentum buffer: weight_decay * w belongs to the "
                 "gradient g = dw + weight_decay * w, before v = momentum * v + g", _sgd_decay_after_momentum),
-            Bug("with nesterov=True you stepped along v: Nesterov steps along g + momentum * v",
+            Bug("with nesterov=True you stepped along v (or along g + momentum * v_old with the OLD buffer, "
+                "which is the same thing): Nesterov steps along g + momentum * v with v the UPDATED buffer",
                 _sgd_nesterov_ignored),
+            Bug("you averaged the buffer, v = momentum * v + (1 - momentum) * g (PyTorch's dampening, or an "
+                "exponential moving average): SGD's buffer sums, v = momentum * v + g, so that a steady "
+                "gradient gives a step 1/(1 - momentum) times larger", _sgd_ema),
+            Bug("you stepped with the old buffer: update v = momentum * v + g first, then step along the new v",
+                _sgd_old_buffer),
             Bug("the step goes uphill: subtract lr * v from w (a sign error)", _sgd_sign),
             Bug("you left out the weight decay: the gradient is dw + weight_decay * w", _sgd_no_decay),
         ],
@@ -192,10 +210,16 @@ def _rmsprop_exercise() -> Exercise:
                 "s = alpha * s + (1 - alpha) * dw^2", rms(lambda s, dw, a: dw * dw)),
             Bug("s is summed, not averaged: that is AdaGrad; RMSprop decays the old s by alpha and adds "
                 "(1 - alpha) dw^2", rms(lambda s, dw, a: s + dw * dw)),
+            Bug("s = alpha * s + dw^2 is missing the factor (1 - alpha) on dw^2: without it s is about "
+                "1/(1 - alpha) times too large, so the steps are too small",
+                rms(lambda s, dw, a: a * s + dw * dw)),
             Bug("eps is inside the square root: divide by sqrt(s) + eps", rms(right, inside=True)),
             Bug("you divided by s, not by its square root sqrt(s)", rms(right, sqrt=False)),
             Bug("the step goes uphill: subtract lr * dw / (sqrt(s) + eps) from w (a sign error)",
                 rms(right, sign=1.0)),
+            Bug("you divided by the old s: update s = alpha * s + (1 - alpha) * dw^2 first, then step with "
+                "the new s", lambda w, dw, s, lr, alpha=0.99, eps=1e-8: (
+                    w - lr * dw / (np.sqrt(s) + eps), alpha * s + (1 - alpha) * dw * dw)),
         ],
         library=(optim.RMSprop._update,),
     )
@@ -204,16 +228,23 @@ def _rmsprop_exercise() -> Exercise:
 # -- Adam -----------------------------------------------------------------------------------------------
 def _adam(beta_m: Callable = lambda b1, b2: b1, beta_v: Callable = lambda b1, b2: b2,
           square: Callable = lambda g: g * g, correct: Callable | None = lambda beta, t: 1 - beta ** t,
-          inside: bool = False, corrected_state: bool = False) -> Callable:
+          inside: bool = False, corrected_state: bool = False, correct_v: bool = True) -> Callable:
     def fn(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         b_m, b_v = beta_m(beta1, beta2), beta_v(beta1, beta2)
         m = b_m * m + (1 - b_m) * dw
         v = b_v * v + (1 - b_v) * square(dw)
         m_hat = m / correct(b_m, t) if correct else m
-        v_hat = v / correct(b_v, t) if correct else v
+        v_hat = v / correct(b_v, t) if correct and correct_v else v
         step = m_hat / (np.sqrt(v_hat + eps) if inside else np.sqrt(v_hat) + eps)
         return (w - lr * step, m_hat, v_hat) if corrected_state else (w - lr * step, m, v)
     return fn
+
+
+def _adam_kingma_ba(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw * dw
+    lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return w - lr_t * m / (np.sqrt(v) + eps), m, v
 
 
 def _adam_exercise() -> Exercise:
@@ -240,9 +271,17 @@ def _adam_exercise() -> Exercise:
              "each by (1 - beta^t) to undo the pull towards zero, then step like RMSprop with momentum",
         formula="m = beta1*m + (1-beta1)*dw;  v = beta2*v + (1-beta2)*dw**2;  m_hat = m/(1-beta1**t);  "
                 "v_hat = v/(1-beta2**t);  w = w - lr * m_hat / (np.sqrt(v_hat) + eps);  return w, m, v",
+        conventions=[Convention(
+            "you used the 'efficient form' of Kingma and Ba's paper, lr_t = lr * sqrt(1 - beta2^t) / "
+            "(1 - beta1^t) and w - lr_t * m / (sqrt(v) + eps). It is the same method with eps in a slightly "
+            "different place (eps * sqrt(1 - beta2^t) in PyTorch's terms); the course follows PyTorch, "
+            "which adds eps to sqrt(v_hat). The two differ only when eps is not tiny.",
+            _adam_kingma_ba)],
         bugs=[
             Bug("no bias correction: divide m by (1 - beta1^t) and v by (1 - beta2^t) before the step",
                 _adam(correct=None)),
+            Bug("only m is bias-corrected: divide v by (1 - beta2^t) too, or the early steps are about "
+                "1/sqrt(1 - beta2^t) times too large", _adam(correct_v=False)),
             Bug("your bias correction uses t + 1: t already counts from 1 here (the first step is t = 1, "
                 "where 1 - beta1^t = 1 - beta1)", _adam(correct=lambda b, t: 1 - b ** (t + 1))),
             Bug("beta1 and beta2 are swapped: beta1 (0.9) averages the gradient m, beta2 (0.999) its square v",

@@ -27,6 +27,7 @@ NOTEBOOK = "06_optimizers_schedulers"
 def _step_lr_exercise() -> Exercise:
     cases = [
         Case("epoch 0: the first epoch runs at base_lr", (0, 0.1, 5)),
+        Case("epoch 3 with step_size 5: still the first period", (3, 0.1, 5)),
         Case("epoch 4 with step_size 5: still the first period", (4, 0.1, 5),
              hint="epochs 0..4 are the first period of 5 epochs; the first drop is in epoch 5"),
         Case("epoch 5 with step_size 5: the first drop", (5, 0.1, 5)),
@@ -44,6 +45,12 @@ def _step_lr_exercise() -> Exercise:
             Bug("your schedule is one epoch early: epoch counts from 0, so epochs 0 .. step_size - 1 run at "
                 "base_lr (did you use epoch + 1?)",
                 lambda epoch, base_lr, step_size, gamma=0.1: base_lr * gamma ** ((epoch + 1) // step_size)),
+            Bug("you rounded epoch / step_size to the nearest whole number: a period counts only once it is "
+                "complete, so round down (epoch // step_size)",
+                lambda epoch, base_lr, step_size, gamma=0.1: base_lr * gamma ** round(epoch / step_size)),
+            Bug("your schedule is one epoch late (did you use epoch - 1?): epoch 0 runs at base_lr and the "
+                "first drop is in epoch step_size itself",
+                lambda epoch, base_lr, step_size, gamma=0.1: base_lr * gamma ** ((epoch - 1) // step_size)),
             Bug("the exponent must be a whole number of periods: use epoch // step_size (integer division), "
                 "not epoch / step_size",
                 lambda epoch, base_lr, step_size, gamma=0.1: base_lr * gamma ** (epoch / step_size)),

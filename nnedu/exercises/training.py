@@ -88,20 +88,21 @@ def _train_variant(*, zero_grad: bool = True, step_first: bool = False, set_trai
             sizes.append(len(y))
         losses, sizes = np.array(losses), np.array(sizes)
         return {"mean": float(losses @ sizes / sizes.sum()), "batch means": float(losses.mean()),
+                "per batch": float(losses @ sizes / len(losses)),
                 "last": float(losses[-1]), "sum": float(losses.sum())}[result]
     return fn
 
 
 def _train_one_epoch_exercise() -> Exercise:
     cases = [
-        Case("a 6-8-3 MLP with dropout 0.5, handed over in evaluation mode; SGD with momentum 0.9; "
-             "10 examples in batches of 4, 4 and 2",
-             _setup(1, 10, 4, dropout=0.5, momentum=0.9, lr=0.2, training=False),
-             hint="the model may arrive in evaluation mode (e.g. after evaluate): switch it to training mode"),
-        Case("plain SGD, 12 examples in 3 equal batches of 4", _setup(2, 12, 4)),
+        Case("a 6-8-3 MLP, plain SGD, 12 examples in 3 equal batches of 4", _setup(2, 12, 4)),
         Case("batch norm, SGD with momentum 0.5; 10 examples in batches of 4, 4 and 2",
              _setup(3, 10, 4, batchnorm=True, momentum=0.5, lr=0.1),
              hint="the last batch holds two examples: each counts once in the mean over examples"),
+        Case("dropout 0.5, the model handed over in evaluation mode; SGD with momentum 0.9; "
+             "10 examples in batches of 4, 4 and 2",
+             _setup(1, 10, 4, dropout=0.5, momentum=0.9, lr=0.2, training=False),
+             hint="the model may arrive in evaluation mode (e.g. after evaluate): switch it to training mode"),
     ]
     return Exercise(
         "train_one_epoch", ref.train_one_epoch, cases, ("mean loss", "parameters after the epoch (all, flattened)"),
@@ -121,8 +122,9 @@ def _train_one_epoch_exercise() -> Exercise:
             Bug("you never cleared the gradients: backward ADDS to .grad, so every step used the sum of all "
                 "gradients so far; call optimizer.zero_grad() after each step (or before each backward)",
                 _train_variant(zero_grad=False)),
-            Bug("you called optimizer.step() before backward: the step used the gradients of the previous "
-                "batch (here: zeros, so the model never moved); backward first, then step",
+            Bug("the parameters never moved: no gradient reached them before optimizer.step() (a step before "
+                "the backward pass, or loss_fn.backward() whose result never went into model.backward); call "
+                "model.backward(loss_fn.backward()) before optimizer.step()",
                 _train_variant(step_first=True)),
             Bug("the model was not put in training mode (model.train()): it arrived in evaluation mode, so "
                 "dropout and batch norm behaved as in testing while it trained", _train_variant(set_train=False)),
@@ -131,6 +133,8 @@ def _train_one_epoch_exercise() -> Exercise:
             Bug("you returned the sum of the batch losses: divide by the number of examples (each batch "
                 "loss is already a mean over its batch: multiply it by len(y) first)",
                 _train_variant(result="sum")),
+            Bug("you divided the example-weighted sum of the batch losses by the number of batches: divide "
+                "it by the number of examples", _train_variant(result="per batch")),
         ],
         library=(train.fit,),
     )
@@ -138,7 +142,7 @@ def _train_one_epoch_exercise() -> Exercise:
 
 # -- evaluate ----------------------------------------------------------------------------------------
 def _evaluate_variant(*, set_eval: bool = True, backward: bool = False, loss: str = "mean",
-                      acc: str = "mean") -> Callable[..., Any]:
+                      acc: str = "mean", swapped: bool = False) -> Callable[..., Any]:
     def fn(model, loss_fn, loader):
         if set_eval:
             model.eval()
@@ -153,8 +157,8 @@ def _evaluate_variant(*, set_eval: bool = True, backward: bool = False, loss: st
         losses, right, sizes = np.array(losses), np.array(right), np.array(sizes)
         mean_loss = float(losses @ sizes / sizes.sum()) if loss == "mean" else float(losses.mean())
         accuracy = {"mean": right.sum() / sizes.sum(), "count": float(right.sum()),
-                    "batch means": float(np.mean(right / sizes))}[acc]
-        return mean_loss, float(accuracy)
+                    "batch means": float(np.mean(right / sizes)), "percent": 100 * right.sum() / sizes.sum()}[acc]
+        return (float(accuracy), mean_loss) if swapped else (mean_loss, float(accuracy))
     return fn
 
 
@@ -187,6 +191,9 @@ def _evaluate_exercise() -> Exercise:
                 "would use them; evaluation needs only forward passes", _evaluate_variant(backward=True)),
             Bug("the accuracy is a count of right answers: divide by the number of examples",
                 _evaluate_variant(acc="count")),
+            Bug("you returned the accuracy as a percentage: return the fraction right, in [0, 1]",
+                _evaluate_variant(acc="percent")),
+            Bug("you returned (accuracy, loss): the order is (mean loss, accuracy)", _evaluate_variant(swapped=True)),
             Bug("you averaged the batch accuracies: with a smaller last batch its examples count more; "
                 "add up the right answers and divide by the number of examples",
                 _evaluate_variant(acc="batch means")),
