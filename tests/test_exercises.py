@@ -2,13 +2,13 @@
 the student-copy generator strips solutions and its notebooks run top to bottom."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import environment
 
 from nnedu import exercises as ex
 from nnedu.exercises.student import make_student_notebook, strip_solutions, write_student_copies
@@ -144,17 +144,9 @@ def test_student_notebook_runs_top_to_bottom(name, tmp_path):
     assert removed >= (1 if name < "06" else 2), f"{name} has too few exercises with solution markers"
     # The kernel inherits the environment: quick mode, and one BLAS thread (on a busy 2-core machine a
     # multi-threaded OpenBLAS makes the small matrix products of quick mode many times slower).
-    saved = {k: os.environ.get(k) for k in ("NNEDU_QUICK", "OPENBLAS_NUM_THREADS", "NNEDU_WORKSPACE")}
-    os.environ.update(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1", NNEDU_WORKSPACE=str(tmp_path / "workspace"))
-    try:
+    with environment(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1", NNEDU_WORKSPACE=str(tmp_path / "workspace")):
         nbclient.NotebookClient(student, timeout=120, kernel_name="python3",
                                 resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     outputs = [o for c in student.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
