@@ -206,7 +206,8 @@ def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exerc
             other = _as_outputs(_call(ex, fn, args, copy.deepcopy(case.kwargs)), ex, args)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
-    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
+    with np.errstate(all="ignore"):              # a variant's inf must not print warnings into the notebook
+        return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
 
 
 def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case, ex: Exercise) -> tuple[Any, list[Any], tuple]:
