@@ -374,8 +374,8 @@ def plot_computational_graph(nodes: dict[str, tuple[float, float, str]], edges: 
         Arrows ``(from, to)``.
     paths : dict, optional
         ``(from, to) -> description`` for edges to tell apart, e.g. the paths along which an input
-        reaches the output. Each gets its own line style *and* colour, a number at the arrow's middle
-        and a legend entry, so the figure reads without colour.
+        reaches the output. Each gets its own line style *and* colour, a letter (a, b, c, ...; nodes are
+        often numbered) at the arrow's middle and a legend entry, so the figure reads without colour.
     ax : matplotlib Axes, optional
         Where to draw (a new figure otherwise).
     title : str, optional
@@ -404,13 +404,14 @@ def plot_computational_graph(nodes: dict[str, tuple[float, float, str]], edges: 
                     arrowprops=dict(arrowstyle="-|>", lw=2.4 if (a, b) in style else 1.4, color=colour,
                                     linestyle=ls, patchA=boxes[a].get_bbox_patch(),
                                     patchB=boxes[b].get_bbox_patch(), shrinkA=2, shrinkB=2, mutation_scale=14))
-    for i, (a, b) in enumerate(paths, start=1):
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for i, (a, b) in enumerate(paths):
         (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(i), ha="center", va="center", fontsize=9, zorder=4,
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, letters[i % 26], ha="center", va="center", fontsize=9, zorder=4,
                 bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=style[(a, b)][1]))
     if paths:
-        handles = [Line2D([], [], ls=style[e][0], color=style[e][1], lw=2.4, label=f"{i}: {text}")
-                   for i, (e, text) in enumerate(paths.items(), start=1)]
+        handles = [Line2D([], [], ls=style[e][0], color=style[e][1], lw=2.4, label=f"{letters[i % 26]}: {text}")
+                   for i, (e, text) in enumerate(paths.items())]
         ax.legend(handles=handles, loc="lower left", fontsize=9, frameon=False)
     xs = [x for x, _, _ in nodes.values()]
     ys = [y for _, y, _ in nodes.values()]

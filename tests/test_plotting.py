@@ -137,11 +137,11 @@ def test_plot_computational_graph_tells_paths_apart_without_colour():
                                    paths={("x", "y"): "direct", ("x", "m"): "via the mean"}, highlight=("x",))
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["1: direct", "2: via the mean"]
+    assert legend == ["a: direct", "b: via the mean"]
     assert [h.get_linestyle() for h in ax.get_legend().legend_handles] == ["-", "--"]
     assert ax.get_legend().get_texts()[0].get_fontsize() >= 9
     texts = [t.get_text() for t in ax.texts]
-    assert {"$x$", "$\\mu$", "$y$", "1", "2"} <= set(texts)
+    assert {"$x$", "$\\mu$", "$y$", "a", "b"} <= set(texts)
     plt.close(fig)
 
 

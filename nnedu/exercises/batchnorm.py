@@ -32,11 +32,16 @@ NOTEBOOK = "03_batchnorm"
 # -- the wrong variants, written once: each takes the mistake as a switch --------------------------------
 def _forward(X, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5, *, ddof=0,
              eps_outside=False, running_ddof=1, swapped_momentum=False, in_place=True, eval_batch=False,
-             update_in_eval=False, normalise_with_running=False):
+             update_in_eval=False, normalise_with_running=False, normalise_with_old_running=False,
+             axis=0, with_beta=True, inverse_correction=False):
     """Batch-norm forward with switches for the common mistakes (all off: the correct layer)."""
     mu, var = X.mean(axis=0), X.var(axis=0, ddof=ddof)
+    old_mean, old_var = running_mean.copy(), running_var.copy()
     if training or update_in_eval:
         unbiased = X.var(axis=0, ddof=running_ddof)
+        if inverse_correction:                      # biased var times (N-1)/N instead of N/(N-1)
+            N = X.shape[0]
+            unbiased = X.var(axis=0) * (N - 1) / N
         m = 1 - momentum if swapped_momentum else momentum
         new_mean, new_var = (1 - m) * running_mean + m * mu, (1 - m) * running_var + m * unbiased
         if in_place:
@@ -45,12 +50,16 @@ def _forward(X, gamma, beta, running_mean, running_var, training, momentum=0.1, 
         mu, var = running_mean, running_var
     elif training and normalise_with_running:
         mu, var = running_mean, running_var
+    elif training and normalise_with_old_running:
+        mu, var = old_mean, old_var
+    elif training and axis == 1:
+        mu, var = X.mean(axis=1, keepdims=True), X.var(axis=1, ddof=ddof, keepdims=True)
     std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
-    return gamma * (X - mu) / std + beta
+    return gamma * (X - mu) / std + (beta if with_beta else 0)
 
 
 def _backward(X, gamma, G, eps=1e-5, *, ddof=0, eps_outside=False, mean_term=True, var_term=True,
-              dgamma_xhat=True, dx_gamma=True, sums=True):
+              dgamma_xhat=True, dx_gamma=True, sums=True, over_n=True, swap=False):
     """Batch-norm backward with switches for the common mistakes (all on/off: the correct gradient)."""
     N = X.shape[0]
     mu, var = X.mean(axis=0), X.var(axis=0, ddof=ddof)
@@ -60,8 +69,8 @@ def _backward(X, gamma, G, eps=1e-5, *, ddof=0, eps_outside=False, mean_term=Tru
     dbeta = reduce(G, axis=0)
     dgamma = reduce(G * x_hat if dgamma_xhat else G, axis=0)
     inner = N * G - (G.sum(axis=0) if mean_term else 0) - (x_hat * (G * x_hat).sum(axis=0) if var_term else 0)
-    dX = (gamma if dx_gamma else 1) / (N * std) * inner
-    return dX, dgamma, dbeta
+    dX = (gamma if dx_gamma else 1) / ((N if over_n else 1) * std) * inner
+    return (dX, dbeta, dgamma) if swap else (dX, dgamma, dbeta)
 
 
 def _bn_inputs(rng: np.random.Generator, N: int, D: int, scale: float = 1.0, shift: float = 0.0,
@@ -122,6 +131,17 @@ def _batchnorm_forward_exercise() -> Exercise:
             Bug("in training you normalised with the running statistics: training uses the batch's mean "
                 "and variance (and only updates the running ones)",
                 lambda *a, **k: _forward(*a, **k, normalise_with_running=True)),
+            Bug("in training you normalised with the old running statistics (before updating them): "
+                "training uses the batch's own mean and variance; the running ones are only updated",
+                lambda *a, **k: _forward(*a, **k, normalise_with_old_running=True)),
+            Bug("you normalised each example over its features (axis=1, that is LayerNorm): BatchNorm "
+                "normalises each feature over the batch (axis 0), not each example",
+                lambda *a, **k: _forward(*a, **k, axis=1)),
+            Bug("you forgot beta: the output is gamma x_hat + beta",
+                lambda *a, **k: _forward(*a, **k, with_beta=False)),
+            Bug("running_var got the biased variance times (N - 1)/N: the unbiased estimate is the biased "
+                "one times N/(N - 1) (or X.var(axis=0, ddof=1))",
+                lambda *a, **k: _forward(*a, **k, inverse_correction=True)),
         ],
         library=(F_bn.batchnorm_forward, nn.BatchNorm1d.forward),
     )
@@ -160,7 +180,8 @@ def _batchnorm_backward_exercise() -> Exercise:
             Bug("dX treats the mean and the variance as constants (that is the evaluation-mode gradient): "
                 "in training they depend on every X_n, which adds two more terms",
                 lambda *a, **k: _backward(*a, **k, mean_term=False, var_term=False)),
-            Bug("dX is missing the path through the mean: subtract the sum of G over the batch",
+            Bug("dX is missing the path through the mean: subtract the sum of G over the batch (in the "
+                "table's steps: node 1, dx += dmu / n, is missing)",
                 lambda *a, **k: _backward(*a, **k, mean_term=False)),
             Bug("dX is missing the path through the variance: subtract x_hat times the sum of G * x_hat",
                 lambda *a, **k: _backward(*a, **k, var_term=False)),
@@ -173,6 +194,10 @@ def _batchnorm_backward_exercise() -> Exercise:
                 lambda *a, **k: _backward(*a, **k, sums=False)),
             Bug("dgamma multiplies G by X, not by the normalised x_hat",
                 lambda X, gamma, G, eps=1e-5: (_backward(X, gamma, G, eps)[0], (G * X).sum(axis=0), G.sum(axis=0))),
+            Bug("dX is N times too large: you forgot the 1/N in front (the mean and the variance average "
+                "over the N examples)", lambda *a, **k: _backward(*a, **k, over_n=False)),
+            Bug("dgamma and dbeta are swapped: return (dX, dgamma, dbeta), with dbeta = sum of G and "
+                "dgamma = sum of G * x_hat", lambda *a, **k: _backward(*a, **k, swap=True)),
         ],
         library=(F_bn.batchnorm_backward, F_bn.batchnorm_backward_steps, nn.BatchNorm1d.backward),
     )

@@ -85,7 +85,7 @@ def _dropout_forward_exercise() -> Exercise:
                 lambda *a: _forward(*a, scale=lambda p: 1 / p)),
             Bug("you dropped entries in evaluation mode too: at test time dropout is the identity "
                 "(Y = X, mask = None)", lambda *a: _forward(*a, in_eval=True)),
-            Bug("mask is the True/False keep pattern: return the scaled mask keep / (1 - p), the factor "
+            Bug("mask is the unscaled 0/1 keep pattern: return the scaled mask keep / (1 - p), the factor "
                 "that multiplies X (the backward pass multiplies G by it)",
                 lambda *a: _forward(*a, bool_mask=True)),
         ],

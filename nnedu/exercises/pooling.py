@@ -12,9 +12,12 @@ The student writes, for ``X`` of shape ``(N, C, H, W)``, square ``k x k`` window
   and ``pad_backward(G, p) -> dX``, the gradient with its border cut off.
 
 On a tie the max has many subgradients: any convex combination of the tied cells' unit vectors
-(weights >= 0 that add up to 1) is one. Giving everything to another tied cell, or splitting ``G``
-equally among the tied cells, is accepted as a :class:`~nnedu.exercises.checker.Convention`;
-giving the whole of ``G`` to *every* tied cell (weights adding up to more than 1) is a bug.
+(weights >= 0 that add up to 1) is one. Every such rule is accepted: on the cases whose windows do
+not overlap, :func:`_tie_summary` (the exercise's ``run``) replaces the gradient of each tied window
+that is a valid subgradient other than the course's by one common form, so that giving everything to
+another tied cell, or any split among the tied cells, matches a
+:class:`~nnedu.exercises.checker.Convention` and passes with its note; giving the whole of ``G`` to
+*every* tied cell (weights adding up to more than 1) is not a subgradient, and a bug.
 """
 from __future__ import annotations
 
@@ -66,7 +69,8 @@ def _mean(w):
 
 
 def _maxpool_backward(X, G, k, s, *, ties="first", overwrite=False, send_one=False):
-    """Max-pool backward by loops; ``ties``: "first", "last", "split" or "all" (the last is a bug)."""
+    """Max-pool backward by loops; ``ties``: "first", "last", "column" (first in column-major order),
+    "split" or "all" (the last is a bug)."""
     dX = np.zeros_like(X)
     N, C, Ho, Wo = G.shape
     for n in range(N):
@@ -83,6 +87,9 @@ def _maxpool_backward(X, G, k, s, *, ties="first", overwrite=False, send_one=Fal
                     elif ties == "last":
                         weights = np.zeros(window.shape)
                         weights[tuple(np.argwhere(tied)[-1])] = 1
+                    elif ties == "column":
+                        weights = np.zeros(window.shape)
+                        weights[tuple(np.argwhere(tied.T)[0][::-1])] = 1
                     elif ties == "split":
                         weights = tied / tied.sum()
                     else:
@@ -113,6 +120,49 @@ def _distinct(rng: np.random.Generator, shape: tuple[int, ...], dtype: type = np
     return (rng.permutation(int(np.prod(shape))) * 0.1 - 1.0).reshape(shape).astype(dtype)
 
 
+def _tie_summary(X: np.ndarray, G: np.ndarray, k: int, s: int, dX):
+    """``dX`` with every tied window's valid subgradient, other than the course's, in one common form.
+
+    In a window with several maxima the gradient is valid when it lies on the tied cells only, with
+    weights ``dX / G >= 0`` that add up to 1. Such a window keeps its gradient when it is the course's
+    (all of ``G`` to the first maximum in row-major order) or the first maximum in column-major order
+    (a convention with its own note); any other valid rule becomes the equal split, so that all of them
+    compare equal. Invalid gradients, tie-free windows and overlapping windows (``k > s``, where a cell
+    sums several windows) are returned unchanged.
+    """
+    if (k > s or not isinstance(dX, np.ndarray) or dX.shape != X.shape
+            or not np.issubdtype(dX.dtype, np.floating)):
+        return dX
+    out = dX.copy()
+    N, C, Ho, Wo = G.shape
+    for i in range(Ho):
+        for j in range(Wo):
+            rows, cols = slice(i * s, i * s + k), slice(j * s, j * s + k)
+            for n in range(N):
+                for c in range(C):
+                    window = X[n, c, rows, cols]
+                    tied = window == window.max()
+                    if tied.sum() < 2:
+                        continue
+                    w, g = dX[n, c, rows, cols].astype(np.float64), float(G[n, c, i, j])
+                    tol = 1e-4 * abs(g) + 1e-12
+                    if (np.abs(w[~tied]).max(initial=0) > tol or (np.sign(g) * w[tied]).min() < -tol
+                            or abs(w[tied].sum() - g) > tol):
+                        continue                                   # not a subgradient: leave it to the bugs
+                    firsts = (tuple(np.argwhere(tied)[0]), tuple(np.argwhere(tied.T)[0][::-1]))
+                    if any(abs(w[f] - g) <= tol and abs(w).sum() - abs(w[f]) <= tol for f in firsts):
+                        continue
+                    out[n, c, rows, cols] = g * tied / tied.sum()
+    return out
+
+
+def _maxpool_backward_run(fn: Callable, args: tuple, kwargs: dict):
+    """Call ``fn`` and compare tied windows by :func:`_tie_summary` (any valid tie rule passes)."""
+    dX = fn(*args, **kwargs)
+    X, G, k, s = args
+    return _tie_summary(X, G, k, s, dX)
+
+
 def _pool_cases(rng: np.random.Generator, backward: bool, ties: bool = False) -> list[Case]:
     """The same geometries for the four pooling exercises; ``G`` added for the backward ones."""
     def case(label: str, shape: tuple[int, ...], k: int, s: int, dtype: type = np.float64, X=None,
@@ -124,7 +174,8 @@ def _pool_cases(rng: np.random.Generator, backward: bool, ties: bool = False) ->
         G = rng.standard_normal(shape[:2] + (Ho, Wo)).astype(dtype)
         return Case(f"{label}: X {shape}, k={k}, stride={s}", (X, G, k, s), hint=hint)
 
-    overlap = "windows overlap when stride < k: a cell in several windows collects from all of them (+=)"
+    overlap = ("windows overlap when stride < k: a cell in several windows collects from all of them (+=)"
+               if backward else "the windows move by stride, not by k: with stride < k they overlap")
     cases = [
         case("2x2 windows, stride 2", (2, 3, 4, 6), 2, 2),
         case("overlapping 3x3 windows, stride 1", (1, 2, 5, 5), 3, 1, hint=overlap),
@@ -133,6 +184,8 @@ def _pool_cases(rng: np.random.Generator, backward: bool, ties: bool = False) ->
              hint="Ho = (H - k) // stride + 1; a cell in no window gets gradient 0"),
         case("windows wider than the stride, non-square image", (1, 1, 6, 9), 3, 3),
         case("float32, 2x2 windows", (2, 2, 6, 6), 2, 2, np.float32),
+        case("every entry negative (as before a ReLU)", (1, 2, 4, 4), 2, 2, X=-5.0 - _distinct(rng, (1, 2, 4, 4)),
+             hint="the largest of some negative numbers is negative"),
     ]
     if ties:
         X = np.zeros((1, 1, 4, 4))
@@ -142,6 +195,11 @@ def _pool_cases(rng: np.random.Generator, backward: bool, ties: bool = False) ->
         X[0, 0, 2:, :2] = [[1.0, 4.0], [2.0, 3.0]]           # no tie
         cases.append(case("ties: equal maxima inside windows", (1, 1, 4, 4), 2, 2, X=X,
                           hint="after a ReLU whole windows are 0: ties are common in real networks"))
+        X = np.zeros((1, 1, 3, 3))
+        X[0, 0] = [[0.0, 7.0, 7.0], [1.0, 7.0, 2.0], [7.0, 3.0, 7.0]]   # the first maximum along the rows,
+        # the 2nd, the middle one, the last one and the first down the columns are five different cells
+        cases.append(case("five tied maxima in one 3x3 window", (1, 1, 3, 3),
+                          3, 3, X=X, hint="any one tied cell may take all of G, or they may share it"))
     return cases
 
 
@@ -164,6 +222,8 @@ def _maxpool_forward_exercise() -> Exercise:
             Bug("your windows move by k, not by stride", lambda X, k, s: _pool_forward(X, k, s, _max, step=k)),
             Bug("you averaged the window: max pooling takes the largest entry",
                 lambda X, k, s: _pool_forward(X, k, s, _mean)),
+            Bug("you started Y at 0: a window of negative numbers then returns 0; start at -inf (or take "
+                "the window's max directly)", lambda X, k, s: np.maximum(_pool_forward(X, k, s, _max), 0)),
         ],
         library=(max_pool2d, nn.MaxPool2d.forward),
     )
@@ -175,16 +235,19 @@ def _maxpool_backward_exercise() -> Exercise:
         _pool_cases(np.random.default_rng(15), backward=True, ties=True), ("dX",), notebook=NOTEBOOK,
         hint="inside one window the max is a switch: only the winning cell changes the output (with slope "
              "1), so it alone receives that window's G; a cell can win several overlapping windows",
-        formula="for each window (i, j): dX[n, c, i s + p*, j s + q*] += G[n, c, i, j], (p*, q*) = the first "
+        formula="for each window (i, j): dX[n, c, i s + u*, j s + v*] += G[n, c, i, j], (u*, v*) = the first "
                 "position of the window's maximum",
+        run=_maxpool_backward_run,
         conventions=[
-            Convention("on a tie you split G equally among the tied maxima: a valid subgradient (the weights "
-                       "are >= 0 and add up to 1). PyTorch, and this course, give everything to the first "
-                       "maximum; both train the same.", lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="split")),
-            Convention("on a tie you gave G to the last maximum of the window: a valid subgradient (any one "
-                       "tied cell may take it all). PyTorch, and this course, choose the first maximum in "
-                       "row-major order; both train the same.",
-                       lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="last")),
+            Convention("on a tie you gave G to the first maximum in column-major order (down the columns): "
+                       "a valid subgradient (any one tied cell may take it all). PyTorch, and this course, "
+                       "choose the first maximum in row-major order (along the rows); both train the same.",
+                       lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="column")),
+            Convention("on a tie you gave G to another tied maximum than the first, or shared it among the "
+                       "tied maxima: a valid subgradient (the weights on the tied cells are >= 0 and add up "
+                       "to 1). PyTorch, and this course, give everything to the first maximum in row-major "
+                       "order; both train the same.",
+                       lambda X, G, k, s: _maxpool_backward(X, G, k, s, ties="split")),
         ],
         bugs=[
             Bug("on a tie you gave the whole G to EVERY tied maximum: that is not a subgradient (the weights "
