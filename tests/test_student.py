@@ -278,3 +278,18 @@ def test_outputs_computed_from_a_solution_are_cleared_downstream():
         c.outputs = [nbformat.v4.new_output("stream", text="6\n")]
     student, _ = make_student_notebook(nb, name="t", check_leaks=False)
     assert [bool(c.outputs) for c in student.cells] == [False, False, False, True]
+
+
+def test_lesson_mode_keeps_figures_of_the_finished_code_but_not_verdicts():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    cells = ["def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             "check_f(f)", "code = workspace.load()\nprint(code.whose('f'))", "plot(code.f(3))"]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    for c in nb.cells:
+        c.outputs = [nbformat.v4.new_output("stream", text="out\n")]
+    kept = {mode: [bool(c.outputs) for c in make_student_notebook(nb, clear=mode, name="t", check_leaks=False)[0].cells]
+            for mode in ("answers", "lesson")}
+    assert kept["answers"] == [False, False, False, False]
+    assert kept["lesson"] == [False, False, False, True]

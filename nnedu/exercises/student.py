@@ -68,7 +68,7 @@ MARKDOWN_STUB = "YOUR ANSWER HERE"
 #: Notebooks larger than this are refused before they are read (a course notebook is a few MB).
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 
-ClearMode = Literal["answers", "all", "none"]
+ClearMode = Literal["answers", "lesson", "all", "none"]
 
 _MARKER = re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\s*$", re.IGNORECASE)
 _MARKER_LIKE = re.compile(r"(?i:^[\s#]*(?:begin|end)[\s_-]*solution)|(?:BEGIN|END)[\s_-]*SOLUTION")
@@ -236,7 +236,8 @@ def _defined_names(source: str) -> set[str]:
 
 
 def _uses(source: str, names: set[str]) -> bool:
-    return any(re.search(rf"\b{re.escape(n)}\b", source) for n in names)
+    """Whether ``source`` uses one of ``names`` as a variable (``code.relu_forward`` is an attribute, not a use)."""
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}\b", source) for n in names)
 
 
 _STUDENT_CODE = re.compile(r"\bworkspace\.load\s*\(|\buse_student_code\s*\(")
@@ -398,8 +399,12 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
     ----------
     nb : NotebookNode
         The instructor notebook (not modified).
-    clear : {"answers", "all", "none"}
-        Which outputs to clear: ``"answers"`` (default) clears the outputs of the solution cells,
+    clear : {"answers", "lesson", "all", "none"}
+        Which outputs to clear: ``"lesson"`` (the course website) clears the solution and check cells,
+        the answer cells, cells that print a reference's source and "whose code" reports, and keeps the
+        figures computed downstream; ``"answers"`` (default) also clears every output computed from the
+        student's code (a student copy must not show results of functions the student has not written).
+        In detail, ``"answers"`` clears the outputs of the solution cells,
         of later code cells that use what they define (the checks) and of answer cells, so the
         figures of the lesson stay; ``"all"`` clears every output.
     name : str
@@ -448,9 +453,9 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
         runs_student_code = _follow_student_code(cell.source, student_names)
         if is_solution:
             student_names |= _defined_names(cell.source)
-        answer = (is_solution or i in answer_cells or uses_solution or runs_student_code
-                  or _shows_source(cell.source, reference_names))
-        if clear == "all" or (clear == "answers" and answer):
+        answer = (is_solution or i in answer_cells or uses_solution or _shows_source(cell.source, reference_names)
+                  or bool(_STUDENT_REPORT.search(cell.source)))
+        if clear == "all" or (clear == "answers" and (answer or runs_student_code)) or (clear == "lesson" and answer):
             cell.outputs = []
             cell.execution_count = None
     if check_leaks:

@@ -9,7 +9,8 @@ inside the site's source folder (both git-ignored, never edited by hand):
     site shows the stored outputs). Each copy is what a reader of the website
     should see:
 
-    - what a student's copy shows (:func:`nnedu.exercises.student.make_student_notebook`):
+    - a student's copy without its solutions (:func:`nnedu.exercises.student.make_student_notebook`,
+      ``clear="lesson"``: the figures computed with the finished code are kept for reading):
       every reference solution replaced by ``raise NotImplementedError`` (model
       answers by ``YOUR ANSWER HERE``), the outputs of solution, check and
       answer cells cleared, every other stored output (figures, tables) kept;
@@ -173,7 +174,7 @@ def site_notebook(nb, show_solutions: bool = False, name: str = "notebook"):
     else:
         from nnedu.exercises.student import StudentCopyError, make_student_notebook
         try:
-            nb, _ = make_student_notebook(nb, clear="answers", name=name)
+            nb, _ = make_student_notebook(nb, clear="lesson", name=name)
         except StudentCopyError as exc:
             raise RuntimeError(
                 f"nnedu site: {name} is published as a student's copy shows it, and the student-copy "
