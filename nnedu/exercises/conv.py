@@ -303,7 +303,6 @@ def _dcols_reshaped(X, W, G, stride=1, padding=0):
     _, dW, db = _grads(X, W, G, stride, padding)
     Fn, _, KH, KW = W.shape
     dcols = np.einsum("kf,nfl->nkl", W.reshape(-1, Fn), G.reshape(G.shape[0], Fn, -1))
-    H, Wd = X.shape[2:]
     return _crop(_uncols(dcols, X.shape, KH, KW, stride, padding), X.shape, padding), dW, db
 
 
