@@ -253,7 +253,8 @@ def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.n
 
 def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "viridis",
               symmetric: bool = False, label: str = "value", axes: Any = None, cell: float = 1.3,
-              title: str | None = None) -> Any:
+              title: str | None = None, row_labels: Sequence[str] | None = None,
+              col_labels: Sequence[str] | None = None) -> Any:
     """Show 2-D maps ``(n, H, W)`` (feature maps, filters) on ONE shared colour scale, with a colour bar.
 
     Sharing the scale makes the panels comparable (a pale map is a weak response, not a
@@ -277,9 +278,12 @@ def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int 
     axes : array of Axes, optional
         Draw into these (at least ``n``); by default a new figure.
     cell : float
-        Size of one panel in inches.
+        Size of one panel in inches; a single row is drawn at least 1.5 inches high, so that its colour
+        bar stays readable.
     title : str, optional
         Figure title.
+    row_labels, col_labels : sequence of str, optional
+        Labels left of each row and above each column of the grid (e.g. "filter f", "input map c").
     """
     m = np.asarray(maps, dtype=np.float64)
     if m.ndim == 4 and m.shape[1] == 1:
@@ -292,14 +296,26 @@ def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int 
     else:
         vmin, vmax = float(m.min()), float(m.max())
         vmax = vmax if vmax > vmin else vmin + 1.0
-    axes = _axes_grid(len(m), ncols, axes, cell, extra_height=0.3 if titles is not None else 0.0)
+    ncols = max(1, min(ncols, len(m)))
+    nrows = -(-len(m) // ncols)
+    if nrows == 1:
+        cell = max(cell, 1.5)
+    has_titles = titles is not None or col_labels is not None
+    axes = _axes_grid(len(m), ncols, axes, cell, extra_height=0.3 if has_titles else 0.0)
     for k, (ax, a) in enumerate(zip(axes, m)):
         image = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax)
         if titles is not None:
             ax.set_title(titles[k], fontsize=9)
+        elif col_labels is not None and k < ncols:
+            ax.set_title(col_labels[k], fontsize=9)
+        if row_labels is not None and k % ncols == 0:
+            ax.text(-0.08, 0.5, row_labels[k // ncols], transform=ax.transAxes, ha="right", va="center",
+                    fontsize=9)
     fig = axes[0].figure
     fig = _finish(fig, title)
-    fig.colorbar(image, ax=list(axes), shrink=0.9, label=label)
+    # a bar about as long as the grid is high, and thick enough to read on a single row
+    fig.colorbar(image, ax=list(axes), shrink=0.9 if nrows > 1 else 1.0, aspect=max(8, 10 * nrows),
+                 fraction=0.05, pad=0.02, label=label)
     return fig
 
 

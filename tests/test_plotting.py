@@ -167,3 +167,17 @@ def test_plot_curves_without_legend_and_with_sparse_markers():
     assert axes[0].get_lines()[0].get_markevery() == 10           # 10 markers on 100 points
     assert axes[1].get_lines()[0].get_markevery() is None         # default: every point
     plt.close(fig)
+
+
+def test_plot_maps_labels_rows_and_columns_and_keeps_a_single_row_readable():
+    from nnedu.plotting import plot_maps
+    fig = plot_maps(np.zeros((6, 5, 5)), ncols=3, row_labels=["filter 0", "filter 1"],
+                    col_labels=["map 0", "map 1", "map 2"])
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"filter 0", "filter 1"} <= texts
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["map 0", "map 1", "map 2"]
+    assert fig.axes[3].get_title() == ""
+    plt.close(fig)
+    fig = plot_maps(np.zeros((4, 28, 28)), cell=1.0)           # one row: at least 1.5 inches high
+    assert fig.get_size_inches()[1] >= 1.5
+    plt.close(fig)

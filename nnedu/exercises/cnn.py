@@ -117,6 +117,12 @@ def _receptive_field_exercise() -> Exercise:
             jump *= s
         return r
 
+    def top_down_forward(layers):
+        r = 1
+        for k, s in layers:
+            r = (r - 1) * s + k
+        return r
+
     cases = [
         case("one 5x5 convolution", [(5, 1)], hint="a single k x k window sees k pixels along each axis"),
         case("two 3x3 convolutions", [(3, 1), (3, 1)], hint="stacked stride-1 windows add k - 1 each"),
@@ -139,7 +145,11 @@ def _receptive_field_exercise() -> Exercise:
                 "the layers ABOVE it", jump_first),
             Bug("you started from r = 0: before any layer a unit is one pixel, r = 1", from_zero),
             Bug("each window adds k - 1 gaps, not k: its k units span k - 1 steps", k_not_k_minus_1),
-            Bug("you multiplied the kernel sizes: windows overlap, so they add (k - 1) * jump, not multiply",
+            Bug("you applied the top-down recursion r = (r - 1) * s + k to the layers in forward order: it "
+                "starts from the LAST layer and walks down to the input (or go up, adding (k - 1) * jump)",
+                top_down_forward),
+            Bug("you multiplied the kernel sizes (multiplying the jump by k instead of s gives the same): "
+                "windows overlap, so they add (k - 1) * jump, and the jump grows by the strides s, not by k",
                 lambda layers: int(np.prod([k for k, s in layers])) if layers else 1),
         ],
         library=(measured_receptive_field,))

@@ -40,24 +40,40 @@ def _conv_inputs(rng: np.random.Generator, x_shape: tuple[int, ...], w_shape: tu
     return X.astype(dtype), W.astype(dtype), b.astype(dtype)
 
 
-#: (label, X shape, W shape, stride, padding, hint): the geometry every convolution exercise is run on.
+#: (label, X shape, W shape, stride, padding, hints): the geometry every convolution exercise is run on.
 #: Chosen so that each mistake shows: C > 1 and N != F (axis orders), odd sizes with stride 2,
-#: non-square kernels and inputs, overlapping windows, a 1x1 and a whole-input kernel.
+#: non-square kernels and inputs, overlapping windows, a 1x1 and a whole-input kernel. The first case is
+#: the simplest (one image, one channel). ``hints`` maps an exercise kind ("forward", "backward",
+#: "im2col", "col2im") to the hint shown when that case fails; "all" applies to every kind.
 GEOMETRIES = [
-    ("3x3 filters, stride 1, no padding", (2, 3, 6, 6), (4, 3, 3, 3), 1, 0,
-     "sum over the input channels c as well as over the window (p, q)"),
+    ("the simplest case: one image, one channel, 3x3 filters, stride 1, no padding", (1, 1, 5, 5), (2, 1, 3, 3),
+     1, 0, {}),
+    ("3 input channels, 3x3 filters, stride 1, no padding", (2, 3, 6, 6), (4, 3, 3, 3), 1, 0,
+     {"forward": "sum over the input channels c as well as over the window (p, q)",
+      "backward": "every filter spans all C input channels: dW[f] has one slice per channel, and dX gets "
+                  "a contribution in every channel",
+      "im2col": "each column holds the window of every channel, channel by channel (C*KH*KW rows)",
+      "col2im": "the rows of cols come channel by channel, (c, p, q): C*KH*KW of them"}),
     ("'same' padding 1", (2, 2, 5, 5), (3, 2, 3, 3), 1, 1,
-     "pad only the two spatial axes, with P zeros on each side: np.pad(X, ((0, 0), (0, 0), (P, P), (P, P)))"),
+     {"all": "pad only the two spatial axes, with P zeros on each side",
+      "col2im": "the windows were taken from the padded input: add into a padded dXp, then cut P rows and "
+                "columns off each side"}),
     ("stride 2 with padding 1 on an odd size", (3, 2, 7, 7), (2, 2, 3, 3), 2, 1,
-     "Ho = (H + 2P - KH) // s + 1, and window (i, j) starts at row i*s, column j*s of the padded input"),
+     {"all": "Ho = (H + 2P - KH) // s + 1, and window (i, j) starts at row i*s, column j*s of the padded input"}),
     ("non-square kernel (2x4) on a non-square input (6x9)", (2, 2, 6, 9), (3, 2, 2, 4), 1, 0,
-     "use KH for rows and KW for columns; H and W differ too"),
-    ("a 1x1 convolution (it mixes channels only)", (2, 4, 3, 3), (5, 4, 1, 1), 1, 0, ""),
+     {"all": "use KH for rows and KW for columns; H and W differ too"}),
+    ("a 1x1 convolution (it mixes channels only)", (2, 4, 3, 3), (5, 4, 1, 1), 1, 0, {}),
     ("kernel as large as the input: a 1x1 output", (3, 2, 4, 4), (2, 2, 4, 4), 1, 0,
-     "the output is 1x1 here: make sure your loops include the last position"),
-    ("stride 3, padding 2, non-square kernel (3x2)", (2, 3, 8, 7), (4, 3, 3, 2), 3, 2, ""),
+     {"all": "the output is 1x1 here: make sure your loops include the last position"}),
+    ("stride 3, padding 2, non-square kernel (3x2)", (2, 3, 8, 7), (4, 3, 3, 2), 3, 2, {}),
 ]
-FLOAT32 = ("float32 inputs, 3x3 filters, padding 1", (2, 3, 5, 6), (4, 3, 3, 3), 1, 1, "")
+FLOAT32 = ("float32 inputs, 3x3 filters, padding 1", (2, 3, 5, 6), (4, 3, 3, 3), 1, 1,
+           {"all": "float32 in, float32 out: create new arrays with X.dtype (np.zeros(..., dtype=X.dtype))"})
+
+
+def _hint(hints: dict[str, str], kind: str) -> str:
+    """The hint of one geometry for one kind of exercise."""
+    return hints.get(kind, hints.get("all", ""))
 
 
 def _flip(W: np.ndarray) -> np.ndarray:
@@ -124,7 +140,7 @@ def _forward_cases(seed: int) -> list[Case]:
         dtype = np.float32 if label.startswith("float32") else np.float64
         X, W, b = _conv_inputs(rng, xs, ws, dtype)
         cases.append(Case(f"{label}: X {xs}, W {ws}, stride={s}, padding={P}", (X, W, b),
-                          {"stride": s, "padding": P}, hint))
+                          {"stride": s, "padding": P}, _hint(hint, "forward")))
     return cases
 
 
@@ -151,7 +167,8 @@ def _forward_bugs() -> list[Bug]:
 
 
 _FORWARD_HINT = ("each output pixel is one filter laid over one window of the padded input: multiply entry "
-                 "by entry, add everything up (channels included), add the filter's bias")
+                 "by entry, add everything up (channels included), add the filter's bias; create the "
+                 "output with X's dtype (float32 in, float32 out)")
 _FORWARD_FORMULA = ("Y[n, f, i, j] = b[f] + sum(W[f] * Xp[n, :, i*s:i*s+KH, j*s:j*s+KW]),  "
                     "Y (N, F, Ho, Wo), Ho = (H + 2P - KH) // s + 1, Wo = (W + 2P - KW) // s + 1")
 
@@ -163,6 +180,13 @@ def _conv2d_naive_exercise() -> Exercise:
         library=(F.conv2d_naive, F.conv2d, conv2d_im2col_forward, nn.Conv2d.forward))
 
 
+def _forward_reshaped_nhwf(X, W, b, stride=1, padding=0):
+    N, Fn = X.shape[0], W.shape[0]
+    Ho, Wo = _out_size(X.shape[2], W.shape[2], stride, padding), _out_size(X.shape[3], W.shape[3], stride, padding)
+    Y = np.einsum("fk,nkl->nfl", W.reshape(Fn, -1), _cols(X, W.shape[2], W.shape[3], stride, padding))
+    return Y.reshape(N, Ho, Wo, Fn).transpose(0, 3, 1, 2) + b[:, None, None]
+
+
 def _conv2d_forward_exercise() -> Exercise:
     return Exercise(
         "conv2d_forward", ref.conv2d_forward, _forward_cases(15), ("Y",), notebook=NOTEBOOK,
@@ -170,7 +194,10 @@ def _conv2d_forward_exercise() -> Exercise:
              "with the columns gives every output pixel of every image at once; reshape, add the bias",
         formula="cols = im2col(X, KH, KW, s, P)  (N, C*KH*KW, Ho*Wo);  "
                 "Y = (W.reshape(F, -1) @ cols).reshape(N, F, Ho, Wo) + b[:, None, None]",
-        bugs=_forward_bugs(),
+        bugs=[*_forward_bugs(),
+              Bug("you reshaped the product (N, F, Ho*Wo) straight to (N, Ho, Wo, F): a reshape keeps the "
+                  "order of the numbers, so the filters and pixels get mixed up; reshape to (N, F, Ho, Wo) "
+                  "directly (no transpose is needed)", _forward_reshaped_nhwf)],
         library=(F.conv2d, conv2d_im2col_forward, F.conv2d_naive, F.im2col, nn.Conv2d.forward))
 
 
@@ -184,7 +211,7 @@ def _backward_cases(seed: int) -> list[Case]:
         Ho, Wo = _out_size(xs[2], ws[2], s, P), _out_size(xs[3], ws[3], s, P)
         G = rng.standard_normal((xs[0], ws[0], Ho, Wo)).astype(dtype)
         cases.append(Case(f"{label}: X {xs}, W {ws}, G {G.shape}, stride={s}, padding={P}", (X, W, G),
-                          {"stride": s, "padding": P}, hint))
+                          {"stride": s, "padding": P}, _hint(hint, "backward")))
     return cases
 
 
@@ -267,6 +294,18 @@ def _conv2d_naive_backward_exercise() -> Exercise:
         library=(F.conv2d_naive_backward, conv2d_im2col_backward, nn.Conv2d.backward))
 
 
+def _dw_one_sample(X, W, G, stride=1, padding=0):
+    dX, _, db = _grads(X, W, G, stride, padding)
+    return dX, _grads(X[:1], W, G[:1], stride, padding)[1], db
+
+
+def _dcols_reshaped(X, W, G, stride=1, padding=0):
+    _, dW, db = _grads(X, W, G, stride, padding)
+    Fn, _, KH, KW = W.shape
+    dcols = np.einsum("kf,nfl->nkl", W.reshape(-1, Fn), G.reshape(G.shape[0], Fn, -1))
+    return _crop(_uncols(dcols, X.shape, KH, KW, stride, padding), X.shape, padding), dW, db
+
+
 def _conv2d_backward_exercise() -> Exercise:
     return Exercise(
         "conv2d_backward", ref.conv2d_backward, _backward_cases(17), ("dX", "dW", "db"), notebook=NOTEBOOK,
@@ -274,7 +313,11 @@ def _conv2d_backward_exercise() -> Exercise:
              "linear layer's (notebook 01) for the columns, then col2im carries dcols back to the pixels",
         formula="cols = im2col(X, ...) (N, K, L), G_ = G.reshape(N, F, L);  dW = sum_n G_[n] @ cols[n].T "
                 "reshaped to W.shape;  db = G.sum(axis=(0, 2, 3));  dX = col2im(W.reshape(F, K).T @ G_, X.shape, ...)",
-        bugs=_backward_bugs(),
+        bugs=[*_backward_bugs(),
+              Bug("dW comes from the first example only: every example of the batch contributes to the "
+                  "shared weights, so sum G_[n] @ cols[n].T over n", _dw_one_sample),
+              Bug("dcols used W.reshape(-1, F), which is not the transpose of W.reshape(F, -1): a reshape "
+                  "keeps the order of the numbers; use W.reshape(F, -1).T", _dcols_reshaped)],
         library=(conv2d_im2col_backward, F.conv2d_naive_backward, F.col2im, nn.Conv2d.backward))
 
 
@@ -286,7 +329,7 @@ def _im2col_cases(seed: int) -> list[Case]:
         dtype = np.float32 if label.startswith("float32") else np.float64
         X = rng.standard_normal(xs).astype(dtype)
         cases.append(Case(f"{label}: X {xs}, KH={ws[2]}, KW={ws[3]}, stride={s}, padding={P}",
-                          (X, ws[2], ws[3]), {"stride": s, "padding": P}, hint))
+                          (X, ws[2], ws[3]), {"stride": s, "padding": P}, _hint(hint, "im2col")))
     return cases
 
 
@@ -322,10 +365,18 @@ def _im2col_exercise() -> Exercise:
         w = _win(X, KH, KW, 1, padding)[..., :Ho, :Wo]
         return w.reshape(N, -1, Ho * Wo)
 
+    def nhwc_no_transpose(X, KH, KW, stride=1, padding=0):
+        w = _win(X, KH, KW, stride, padding)
+        return np.ascontiguousarray(w.transpose(0, 4, 5, 1, 2, 3)).reshape(w.shape[0], -1, w.shape[4] * w.shape[5])
+
+    def transposed(X, KH, KW, stride=1, padding=0):
+        return np.ascontiguousarray(_cols(X, KH, KW, stride, padding).transpose(0, 2, 1))
+
     return Exercise(
         "im2col", ref.im2col, _im2col_cases(18), ("cols",), notebook=NOTEBOOK,
         hint="one column per output pixel (i, j): the window under it, all C channels, read channel by "
-             "channel and row by row, so that it lines up with W[f].ravel()",
+             "channel and row by row, so that it lines up with W[f].ravel(); keep X's dtype (float32 in, "
+             "float32 out)",
         formula="cols[n, (c, p, q), (i, j)] = Xp[n, c, i*s + p, j*s + q], shape (N, C*KH*KW, Ho*Wo); "
                 "e.g. a strided view Xp[..., p:p + s*Ho:s, q:q + s*Wo:s] for each kernel offset (p, q)",
         bugs=[
@@ -337,6 +388,11 @@ def _im2col_exercise() -> Exercise:
                 "that reshape(N, F, Ho, Wo) puts every value in its place", ji_columns),
             Bug("you put the batch into the columns, (C*KH*KW, N*Ho*Wo); this exercise keeps the batch first: "
                 "(N, C*KH*KW, Ho*Wo)", batch_in_columns),
+            Bug("your array is (N, Ho*Wo, C*KH*KW), one ROW per window; this course's im2col has one COLUMN "
+                "per window: (N, C*KH*KW, Ho*Wo)", transposed),
+            Bug("you built the windows as (N, Ho, Wo, C, KH, KW) and reshaped that to (N, C*KH*KW, Ho*Wo): "
+                "a reshape keeps the order of the numbers, so put the window axes before the position axes "
+                "(a transpose) first", nhwc_no_transpose),
             Bug("you have one window too few along each axis: Ho = (H + 2P - KH) // s + 1", short),
             Bug("the padding is not applied: pad X with P zeros on each side of the two spatial axes first",
                 lambda X, KH, KW, stride=1, padding=0: _cols(X, KH, KW, stride, 0)),
@@ -358,7 +414,7 @@ def _col2im_cases(seed: int) -> list[Case]:
         shape = (N, C * KH * KW, _out_size(H, KH, s, P) * _out_size(Wd, KW, s, P))
         cols = rng.standard_normal(shape).astype(dtype)
         cases.append(Case(f"{label}: cols {shape}, X_shape {xs}, KH={KH}, KW={KW}, stride={s}, padding={P}",
-                          (cols, xs, KH, KW), {"stride": s, "padding": P}, hint))
+                          (cols, xs, KH, KW), {"stride": s, "padding": P}, _hint(hint, "col2im")))
     return cases
 
 
@@ -403,6 +459,19 @@ def _col2im_exercise() -> Exercise:
         counts = _uncols(np.ones_like(cols), X_shape, KH, KW, stride, padding)
         return _crop(summed / np.maximum(counts, 1), X_shape, padding)
 
+    def crops_minus_p(cols, X_shape, KH, KW, stride=1, padding=0):
+        P = padding
+        return _uncols(cols, X_shape, KH, KW, stride, padding)[:, :, P:-P, P:-P]
+
+    def no_stride(cols, X_shape, KH, KW, stride=1, padding=0):
+        N, C, H, Wd, Ho, Wo = geometry(cols, X_shape, KH, KW, stride, padding)
+        c = cols.reshape(N, C, KH, KW, Ho, Wo)
+        dXp = np.zeros((N, C, H + 2 * padding, Wd + 2 * padding), cols.dtype)
+        for p in range(KH):
+            for q in range(KW):
+                dXp[:, :, p:p + Ho, q:q + Wo] += c[:, :, p, q]
+        return _crop(dXp, X_shape, padding)
+
     return Exercise(
         "col2im", ref.col2im, _col2im_cases(19), ("dX",), notebook=NOTEBOOK,
         hint="im2col copied each pixel into every window containing it; going back, each copy's gradient "
@@ -422,6 +491,10 @@ def _col2im_exercise() -> Exercise:
                 keeps_padding),
             Bug("you cut the padding off the bottom and right only: it was added on all four sides, so keep "
                 "dXp[:, :, P:P+H, P:P+W]", crops_one_side),
+            Bug("you cropped with [P:-P]: with P = 0 that slice is EMPTY (-0 is 0), so use "
+                "dXp[:, :, P:P+H, P:P+W]", crops_minus_p),
+            Bug("your slices forget the stride: the window at output (i, j) starts at row i*s and column "
+                "j*s, so offset (p, q) adds onto every s-th pixel, p:p + s*Ho:s", no_stride),
             Bug("you read the rows in (p, q, c) order; im2col wrote them in (c, p, q) order: "
                 "cols.reshape(N, C, KH, KW, Ho, Wo)", pqc_rows),
         ],
