@@ -134,7 +134,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
     for i in range(c):
         for j in range(c):
             if matrix[i, j]:
-                ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=9,
                         color="white" if colour[i, j] > 0.6 * top else "black")
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=f"sqrt({'fraction' if normalize else 'count'})")
     return ax.figure
@@ -157,7 +157,7 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     for k, (ax, image) in enumerate(zip(axes, images)):
         ax.imshow(image, cmap=cmap)
         if titles is not None:
-            ax.set_title(titles[k], fontsize=8)
+            ax.set_title(titles[k], fontsize=9)
     return _finish(axes[0].figure, title)
 
 
@@ -191,15 +191,20 @@ OKABE_ITO = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
+#: Hatching of the decision regions of classes 0, 1, ...: a region is told by its pattern, not only its tint.
+REGION_HATCHES = ("", "//", "..", "\\\\", "xx", "--", "||", "++")
+
+
 def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.ndarray, X: np.ndarray,
                           y: np.ndarray, class_names: Sequence[str] | None = None, legend: bool = True,
                           markersize: float = 12) -> Any:
     """The predicted class of every point of a 2-D grid as pale regions, the data on top, one marker per class.
 
     The meaning never rests on colour alone: each class has its own marker (circle, square,
-    triangle, ...) and a legend, and the regions use light tints of the same colour-blind-safe
-    colours (:data:`OKABE_ITO`), so a point on the wrong side of a boundary is visible as a
-    marker sitting in another class's tint.
+    triangle, ...) and a legend; the regions use light tints of the same colour-blind-safe
+    colours (:data:`OKABE_ITO`), each with its own grey hatching (:data:`REGION_HATCHES`; class 0
+    plain), and the class boundaries are drawn as black lines. A point on the wrong side of a
+    boundary is a marker sitting in another class's region.
 
     Parameters
     ----------
@@ -219,21 +224,83 @@ def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.n
     markersize : float
         Marker area, as in ``scatter``.
     """
+    import matplotlib as mpl
     from matplotlib.colors import ListedColormap, to_rgb
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.patches import Patch
 
     y = np.asarray(y)
     C = int(max(y.max(), np.max(regions))) + 1
     if C > len(OKABE_ITO):
         raise ValueError(f"plot_decision_regions: at most {len(OKABE_ITO)} classes, got {C}")
     tints = [tuple(0.72 + 0.28 * np.array(to_rgb(c))) for c in OKABE_ITO[:C]]     # pale versions
-    ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints))
+    with mpl.rc_context({"hatch.color": "0.6"}):
+        ax.contourf(xx, yy, regions, levels=np.arange(C + 1) - 0.5, cmap=ListedColormap(tints),
+                    hatches=list(REGION_HATCHES[:C]))
+    for k in np.unique(regions):                      # the edge of each class's region: the boundaries
+        ax.contour(xx, yy, (regions == k).astype(float), levels=[0.5], colors="k", linewidths=0.8)
     names = list(class_names) if class_names is not None else [f"class {k}" for k in range(C)]
+    handles = []
     for k in range(C):
-        ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k], color=OKABE_ITO[k],
-                   edgecolors="k", linewidths=0.4, label=names[k])
-    if legend:
-        ax.legend(fontsize=9, loc="upper right", framealpha=0.9)
+        points = ax.scatter(*np.asarray(X)[y == k].T, s=markersize, marker=CLASS_MARKERS[k],
+                            color=OKABE_ITO[k], edgecolors="k", linewidths=0.4, label=names[k])
+        handles.append((Patch(facecolor=tints[k], edgecolor="0.6", hatch=REGION_HATCHES[k], lw=0), points))
+    if legend:                                        # each entry: the region's hatching, the class's marker
+        ax.legend(handles, names, handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=9,
+                  loc="upper right", framealpha=0.9)
     ax.set_aspect("equal")
+
+
+def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "viridis",
+              symmetric: bool = False, label: str = "value", axes: Any = None, cell: float = 1.3,
+              title: str | None = None) -> Any:
+    """Show 2-D maps ``(n, H, W)`` (feature maps, filters) on ONE shared colour scale, with a colour bar.
+
+    Sharing the scale makes the panels comparable (a pale map is a weak response, not a
+    rescaled strong one), and the colour bar says what the colours mean.
+
+    Parameters
+    ----------
+    maps : np.ndarray
+        ``(n, H, W)``; ``(n, 1, H, W)`` is accepted too.
+    titles : sequence of str, optional
+        One per map.
+    ncols : int
+        Panels per row.
+    cmap : str
+        A perceptually uniform map ("viridis", "cividis") for activations; a diverging one
+        ("RdBu_r") with ``symmetric=True`` for signed values such as filter weights.
+    symmetric : bool
+        Scale from ``-max|v|`` to ``+max|v|`` (0 in the middle of the colour map), else from min to max.
+    label : str
+        The colour bar's label.
+    axes : array of Axes, optional
+        Draw into these (at least ``n``); by default a new figure.
+    cell : float
+        Size of one panel in inches.
+    title : str, optional
+        Figure title.
+    """
+    m = np.asarray(maps, dtype=np.float64)
+    if m.ndim == 4 and m.shape[1] == 1:
+        m = m[:, 0]
+    if m.ndim != 3 or len(m) == 0:
+        raise ValueError(f"plot_maps: expected maps of shape (n, H, W) with n >= 1, got {np.shape(maps)}")
+    if symmetric:
+        vmax = float(np.abs(m).max()) or 1.0
+        vmin = -vmax
+    else:
+        vmin, vmax = float(m.min()), float(m.max())
+        vmax = vmax if vmax > vmin else vmin + 1.0
+    axes = _axes_grid(len(m), ncols, axes, cell, extra_height=0.3 if titles is not None else 0.0)
+    for k, (ax, a) in enumerate(zip(axes, m)):
+        image = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=9)
+    fig = axes[0].figure
+    fig = _finish(fig, title)
+    fig.colorbar(image, ax=list(axes), shrink=0.9, label=label)
+    return fig
 
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), with a line style and a
@@ -250,7 +317,8 @@ CURVE_STYLES = [
 
 
 def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax: Any = None,
-                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None) -> Any:
+                logy: bool = False, x: Sequence[float] | None = None, title: str | None = None,
+                legend: bool = True, markers: int | None = None) -> Any:
     """Several named curves on one axis, each with its own colour, line style and marker.
 
     Parameters
@@ -265,6 +333,10 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     x : sequence, optional
         Common x values; default ``1 .. len(values)`` for each curve.
     title : str, optional
+    legend : bool
+        Draw the legend (9 pt); False for all but one of several panels showing the same curves.
+    markers : int, optional
+        About this many markers per curve, for long curves (default: a marker on every point).
     """
     plt = _plt()
     if ax is None:
@@ -273,7 +345,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
     for i, (label, values) in enumerate(curves.items()):
         xs = list(x) if x is not None else list(range(1, len(values) + 1))
         integer_x = integer_x and all(float(v).is_integer() for v in xs)
-        ax.plot(xs, values, label=label, markersize=4, **CURVE_STYLES[i % len(CURVE_STYLES)])
+        every = max(1, len(xs) // markers) if markers else None
+        ax.plot(xs, values, label=label, markersize=4, markevery=every, **CURVE_STYLES[i % len(CURVE_STYLES)])
     if integer_x:                                   # epochs, layers: no tick at 2.5
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -281,7 +354,8 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    if legend:
+        ax.legend(fontsize=9)
     return ax.figure
 #: (line style, colour) pairs of :data:`CURVE_STYLES` that tell highlighted edges or windows apart without colour.
 _STYLES = tuple((style["linestyle"], style["color"]) for style in CURVE_STYLES[:4])

@@ -136,3 +136,23 @@ def test_arguments_updated_in_place_are_compared_and_none_matches_none():
     assert check(opt, lambda x: None if x.sum() < 0 else x, verbose=False).status == "pass"
     wrong = check(opt, lambda x: x, verbose=False)
     assert wrong.status == "fail" and "y should be None here" in wrong.message
+
+
+def test_a_bug_is_named_only_when_it_explains_every_failing_case(capsys):
+    from nnedu.exercises.initialisation import check_he_std
+    check_he_std(lambda fan_in: 2 / np.sqrt(fan_in))    # equals "the variance 2/fan_in" only at fan_in = 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL  he_std\n") and "variance" not in out
+
+
+def test_changing_an_input_in_place_is_reported(capsys):
+    def relu_forward(X):
+        X[X < 0] = 0
+        return X
+
+    assert not check_relu_backward.__module__ is None
+    from nnedu.exercises.linear_relu import check_relu_forward
+    check_relu_forward(relu_forward)
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL  relu_forward: your function changed its input X in place")
+    assert "`X *= 2`" in out

@@ -89,8 +89,36 @@ def test_plot_decision_regions_one_marker_and_legend_entry_per_class():
     assert len({c.get_paths()[0].vertices.tobytes() for c in ax.collections[-3:]}) == 3  # three markers
     assert CLASS_MARKERS[:3] == ("o", "s", "^")
     plt.close(fig)
+    # the regions are told apart without colour: a hatching per class and black boundary lines
+    fig, ax = plt.subplots()
+    calls = []
+    for method in ("contour", "contourf"):
+        original = getattr(ax, method)
+        setattr(ax, method, lambda *a, _m=method, _f=original, **kw: calls.append((_m, kw)) or _f(*a, **kw))
+    plot_decision_regions(ax, xx, yy, regions, X, y)
+    hatches = [kw["hatches"] for m, kw in calls if m == "contourf"][0]
+    assert len(hatches) == 3 and len(set(hatches)) == 3
+    lines = [kw for m, kw in calls if m == "contour"]
+    assert len(lines) == 3 and all(kw["colors"] == "k" for kw in lines)   # one edge per class present
+    plt.close(fig)
     with pytest.raises(ValueError, match="at most 8 classes"):
         plot_decision_regions(plt.subplots()[1], xx, yy, regions, X, np.array([0, 1, 2, 9]))
+
+
+def test_plot_maps_shares_one_scale_and_has_a_colour_bar():
+    from nnedu.plotting import plot_maps
+    maps = np.stack([np.full((4, 4), v) for v in (-2.0, 0.5, 1.0)])
+    fig = plot_maps(maps, titles=["a", "b", "c"], symmetric=True, label="weight")
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert len(images) == 3 and all(im.get_clim() == (-2.0, 2.0) for im in images)
+    colorbars = [ax for ax in fig.axes if ax.get_ylabel() == "weight"]
+    assert len(colorbars) == 1
+    plt.close(fig)
+    fig = plot_maps(maps[:, None], ncols=2)                   # (n, 1, H, W), min-max scale
+    assert [im.get_clim() for ax in fig.axes for im in ax.get_images()][0] == (-2.0, 1.0)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="plot_maps"):
+        plot_maps(np.zeros((4, 4)))
 
 
 def test_plot_curves_tells_curves_apart_without_colour():
@@ -127,4 +155,15 @@ def test_plot_pool_windows_labels_windows_and_ties():
     (box,) = ax.patches
     assert box.get_hatch() == "//" and box.get_linewidth() > 3
     assert len(fig.axes) == 2                                    # the colour bar
+    plt.close(fig)
+
+
+def test_plot_curves_without_legend_and_with_sparse_markers():
+    from nnedu.plotting import plot_curves
+    fig, axes = plt.subplots(1, 2)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[0], markers=10)
+    plot_curves({"a": np.arange(100.0), "b": np.ones(100)}, "step", "y", ax=axes[1], legend=False)
+    assert axes[1].get_legend() is None and axes[0].get_legend() is not None
+    assert axes[0].get_lines()[0].get_markevery() == 10           # 10 markers on 100 points
+    assert axes[1].get_lines()[0].get_markevery() is None         # default: every point
     plt.close(fig)

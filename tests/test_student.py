@@ -68,6 +68,29 @@ def test_course_notebook_student_copy():
     assert "Because max" in nb.cells[6].source, "the instructor notebook is not modified"
 
 
+def test_outputs_made_by_the_students_code_are_cleared():
+    """The instructor's run used the reference in place of the stubs: its verdicts and figures are not the student's."""
+    figure = [nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        new_code("mine = workspace.load()\nprint(mine.whose('relu_forward'))",
+                 outputs=[_stdout("yours (check passed)\n")]),                       # 0: a false verdict
+        new_code("x = np.linspace(-1, 1, 5)\nprint(x)", outputs=[_stdout("[-1. ...]\n")]),  # 1: clean
+        new_code("y = mine.relu_forward(x)\nplt.plot(x, y)", outputs=figure),         # 2: uses mine
+        new_code("model = use_student_code(nn.Sequential(nn.ReLU()), code)", outputs=[]),
+        new_code("losses = []\nfor step in range(3):\n    losses.append(float(model(x).sum()))",
+                 outputs=[_stdout("done\n")]),                                      # 4: trains the model
+        new_code("plt.plot(losses)", outputs=figure),                                # 5: computed with it
+        new_code("losses = [1.0, 0.5]\nplt.plot(losses)", outputs=figure),          # 6: clean again
+        new_code("code.table(parts)", outputs=[_stdout("relu_forward  yours\n")]),    # 7: .table(
+        new_code("for name in ('a', 'b'):\n    print(name, x.sum())", outputs=[_stdout("a 0.0\n")]),  # 8
+    ]
+    student, _ = make_student_notebook(nb, name="tiny.ipynb")
+    cleared = [i for i, c in enumerate(student.cells) if nb.cells[i].outputs and not c.outputs]
+    assert cleared == [0, 2, 4, 5, 7]
+    assert make_student_notebook(nb, clear="none")[0].cells[0].outputs, "clear='none' keeps everything"
+
+
 def test_show_source_above_the_check_is_a_leak():
     nb = _course_notebook()
     nb.cells.insert(2, new_code("show_source(nn.ReLU)"))            # the class, above check_relu_backward
@@ -214,7 +237,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     def full_disk(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nnedu.exercises.student.os.replace", full_disk)
+    monkeypatch.setattr("nnedu._atomic.os.replace", full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_student_copies(src, out)
     assert list(out.iterdir()) == []
@@ -229,3 +252,29 @@ def test_reimplements_table_agrees_with_the_checkers():
         names = leaky_names(name, include_exercise=False)
         for f in make().library:
             assert matches(f"{f.__module__}.{f.__qualname__}", names), (name, f.__qualname__)
+
+
+def test_student_copy_drops_saved_widget_state_and_timestamps():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"a": {"png": "..."}}}}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-11-30T00:00:00Z"}
+    nb.cells = [cell]
+    student, _ = make_student_notebook(nb, name="t")
+    assert "widgets" not in student.metadata and "execution" not in student.cells[0].metadata
+    assert "widgets" in nb.metadata                      # the instructor notebook is not changed
+
+
+def test_outputs_computed_from_a_solution_are_cleared_downstream():
+    import nbformat
+    from nnedu.exercises.student import make_student_notebook
+    nb = nbformat.v4.new_notebook()
+    cells = ["def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             "grads = f(3)", "print(grads)", "print('lesson figure')"]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    for c in nb.cells:
+        c.outputs = [nbformat.v4.new_output("stream", text="6\n")]
+    student, _ = make_student_notebook(nb, name="t", check_leaks=False)
+    assert [bool(c.outputs) for c in student.cells] == [False, False, False, True]

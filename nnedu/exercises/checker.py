@@ -29,6 +29,7 @@ to :data:`TOLERANCE` ``[float32]``. Integers (counts, sizes, shapes) must be exa
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ import numpy as np
 from nnedu.checking import rel_error
 from nnedu.exercises.report import CheckResult
 
-#: Largest relative error (max |got - expected| / max magnitude) accepted, by the result's dtype.
+#: Largest relative error (``max |got - expected|`` over the largest magnitude) accepted, by the result's dtype.
 TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-3}
 #: After this many failed checks of one exercise in a session, the formula is shown too.
 REVEAL_AFTER = 3
@@ -99,6 +100,11 @@ class Exercise:
         Compare exactly (integers, counts) and report "got X, expected Y".
     notebook : str
         Where the exercise is taught, e.g. ``"01_linear_relu"``.
+    run : callable, optional
+        ``run(fn, args, kwargs)`` calls any implementation (the student's, the reference, a bug) on a
+        case and returns what is compared, one value per name in ``outputs``; by default
+        ``fn(*args, **kwargs)``. For a function whose effect is also on its arguments (a training
+        epoch changes the model), ``run`` returns that effect too, e.g. ``(loss, parameters after)``.
     updates : dict of int to str
         Positional arguments the function must change in place, by position and name, e.g.
         ``{3: "running_mean"}``: their values after the call are compared like extra outputs.
@@ -116,11 +122,17 @@ class Exercise:
     exact: bool = False
     notebook: str = ""
     updates: dict[int, str] = field(default_factory=dict)
+    run: Callable[[Callable[..., Any], tuple, dict], Any] | None = None
 
     @property
     def compared(self) -> tuple[str, ...]:
         """The names of everything compared: the returned values, then the arguments updated in place."""
         return (*self.outputs, *self.updates.values())
+
+
+def _call(ex: Exercise, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``fn`` on the case's (copied) arguments, through ``ex.run`` when the exercise has one."""
+    return ex.run(fn, args, kwargs) if ex.run is not None else fn(*args, **kwargs)
 
 
 class _Problem(Exception):
@@ -170,9 +182,13 @@ def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
         return (f"{name}{_index(idx)}: got {g[idx]}, expected {expected[idx]} "
                 f"({int(np.sum(g != expected))} of {g.size} entries differ)")
     gf = g.astype(np.float64)
-    if not np.all(np.isfinite(gf)):
-        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(gf))[0])
-        return f"{name}{_index(idx)} is {g[idx]} (a nan or inf: an overflow or a division by zero?)"
+    bad = ~np.isfinite(gf)
+    if bad.any():
+        ef = expected.astype(np.float64)
+        if not (np.array_equal(bad, ~np.isfinite(ef)) and np.array_equal(gf[bad], ef[bad], equal_nan=True)):
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            return f"{name}{_index(idx)} is {g[idx]} (a nan or inf: an overflow or a division by zero?)"
+        g, gf, expected = g[~bad], gf[~bad], ef[~bad]   # the same nan/inf in the same places (a known bug)
     err = rel_error(gf, expected)
     if err <= _tolerance(g if np.issubdtype(g.dtype, np.floating) else gf):
         return ""
@@ -187,13 +203,14 @@ def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exerc
     try:
         args = copy.deepcopy(case.args)
         with np.errstate(all="ignore"):
-            other = _as_outputs(fn(*args, **copy.deepcopy(case.kwargs)), ex, args)
+            other = _as_outputs(_call(ex, fn, args, copy.deepcopy(case.kwargs)), ex, args)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
-    return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
+    with np.errstate(all="ignore"):              # a variant's inf must not print warnings into the notebook
+        return all(not _difference(n, g, o, ex.exact) for n, g, o in zip(ex.compared, got, other))
 
 
-def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[Any, list[Any], tuple]:
+def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case, ex: Exercise) -> tuple[Any, list[Any], tuple]:
     """Run ``fn`` on (a copy of) ``case``, recording calls to any of the code objects in ``codes``.
 
     Returns the value, the calls seen and the arguments as the call left them.
@@ -209,7 +226,7 @@ def _calls_into(codes: set[Any], fn: Callable[..., Any], case: Case) -> tuple[An
     sys.setprofile(watch if codes else previous)
     try:
         with np.errstate(all="ignore"):
-            return fn(*args, **copy.deepcopy(case.kwargs)), hits, args
+            return _call(ex, fn, args, copy.deepcopy(case.kwargs)), hits, args
     finally:
         sys.setprofile(previous)
 
@@ -256,36 +273,80 @@ def check(ex: Exercise, fn: Callable[..., Any], reveal: bool = False, verbose: b
     return result
 
 
+def _changed(before: Any, after: Any) -> bool:
+    """Whether an argument was modified by the call (arrays and lists of numbers; other objects are not compared)."""
+    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
+        if before.shape != after.shape:
+            return True
+        with np.errstate(invalid="ignore"):
+            same = (before == after) | ((before != before) & (after != after))   # NaN equals NaN here
+        return not bool(np.all(same))
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        return len(before) != len(after) or any(_changed(a, b) for a, b in zip(before, after))
+    return False
+
+
+def _modified_inputs(ex: Exercise, case: Case, args_after: tuple) -> list[str]:
+    """Names of the arguments the student's function changed in place (other than those it must update)."""
+    try:
+        names = list(inspect.signature(ex.reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}"
+            for i, (before, after) in enumerate(zip(case.args, args_after))
+            if i not in ex.updates and _changed(before, after)]
+
+
+def _explains(bug: Bug, case: Case, got: tuple[Any, ...] | None, ex: Exercise) -> bool:
+    """Whether ``bug`` accounts for the student's result on an earlier failing case (``None``: it crashed)."""
+    if got is not None:
+        return _matches(got, bug.fn, case, ex)
+    try:
+        args = copy.deepcopy(case.args)
+        with np.errstate(all="ignore"):
+            _as_outputs(_call(ex, bug.fn, args, copy.deepcopy(case.kwargs)), ex, args)
+    except Exception:  # noqa: BLE001 - the bug crashes there too: consistent with the student's crash
+        return True
+    return False
+
+
 def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bool = True) -> CheckResult:
-    """Run every case. A known bug is reported as soon as one case shows it; otherwise the first failure."""
+    """Run every case; name a known bug only when it explains every failing case, else report the first failure."""
     if not callable(fn):
         return _fail(ex, f"expected a function, got {type(fn).__name__}", reveal)
     library = _code_objects((*ex.library, ex.reference)) if watch_library else {}
     conventions_seen: list[Convention] = []
-    first_failure: tuple[str, str] | None = None       # (problem, case hint)
+    failed: list[tuple[Case, tuple[Any, ...] | None, str]] = []   # case, the student's result (None: crashed), why
     for case in ex.cases:
         try:
-            value, hits, args = _calls_into(set(library), fn, case)
+            value, hits, args = _calls_into(set(library), fn, case, ex)
         except NotImplementedError:
             return CheckResult(False, "not implemented", f"TODO  {ex.name}: not implemented yet. Replace "
                                "`raise NotImplementedError` with your code (or finish a function it calls) "
                                "and run this cell again.")
         except Exception as e:  # noqa: BLE001 - the student's code crashed: explain, never crash the notebook
-            first_failure = first_failure or (f"case: {case.label}\n  problem: your function raised "
-                                              f"{type(e).__name__}: {e}", case.hint)
+            failed.append((case, None, f"your function raised {type(e).__name__}: {e}"))
             continue
         if hits:
             names = ", ".join(sorted({library[c] for c in hits}))
             return CheckResult(False, "fail", f"FAIL  {ex.name}: your function calls nnedu's own {names}. "
                                "The point is to write it yourself with NumPy; the library's version is "
                                "what your result is compared with.")
+        modified = _modified_inputs(ex, case, args)
+        if modified:
+            _failures[ex.name] += 1
+            v = modified[0]
+            return CheckResult(False, "fail", f"FAIL  {ex.name}: your function changed its input "
+                               f"{', '.join(modified)} in place. Compute new arrays instead (`{v}2 = {v} * 2` "
+                               f"or `{v} = {v} * 2`, not `{v} *= 2` or `{v}[...] = ...`): the caller still holds "
+                               f"the original and uses it again.\n  case: {case.label}")
         try:
             got = _as_outputs(value, ex, args)
         except _Problem as e:
-            first_failure = first_failure or (f"case: {case.label}\n  problem: {e}", case.hint)
+            failed.append((case, None, str(e)))
             continue
         ref_args = copy.deepcopy(case.args)
-        expected = _as_outputs(ex.reference(*ref_args, **copy.deepcopy(case.kwargs)), ex, ref_args)
+        expected = _as_outputs(_call(ex, ex.reference, ref_args, copy.deepcopy(case.kwargs)), ex, ref_args)
         problems = [d for n, g, e in zip(ex.compared, got, expected) if (d := _difference(n, g, e, ex.exact))]
         if not problems:
             continue
@@ -294,16 +355,18 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
             if convention not in conventions_seen:
                 conventions_seen.append(convention)
             continue
-        bug = next((b for b in ex.bugs if _matches(got, b.fn, case, ex)), None)
+        failed.append((case, got, "\n  problem: ".join(problems)))
+    if not failed:
+        return _pass(ex, conventions_seen)
+    shown = [(c, g) for c, g, _ in failed if g is not None]
+    if shown:
+        bug = next((b for b in ex.bugs if all(_explains(b, c, g, ex) for c, g, _ in failed)), None)
         if bug is not None:
             _failures[ex.name] += 1
-            text = f"FAIL  {ex.name}: {bug.message}\n  case: {case.label}"
+            text = f"FAIL  {ex.name}: {bug.message}\n  case: {shown[0][0].label}"
             return CheckResult(False, "fail", text + _formula(ex, reveal, hint=False))
-        first_failure = first_failure or ("case: " + case.label + "\n  problem: " + "\n  problem: ".join(problems),
-                                          case.hint)
-    if first_failure is not None:
-        return _fail(ex, first_failure[0], reveal, first_failure[1])
-    return _pass(ex, conventions_seen)
+    case, _, why = failed[0]
+    return _fail(ex, f"case: {case.label}\n  problem: {why}", reveal, case.hint)
 
 
 def _formula(ex: Exercise, reveal: bool, hint: bool = True) -> str:

@@ -86,6 +86,11 @@ def _linear_backward_exercise() -> Exercise:
                 lambda X, W, G: (G @ W.T, X.T @ G, G.mean(axis=0))),
             Bug("you divided dW (and db) by N: the 1/N of a mean loss is already inside G",
                 lambda X, W, G: (G @ W.T, X.T @ G / len(X), G.sum(axis=0) / len(X))),
+            Bug("you divided dW by N: the 1/N of a mean loss is already inside G, so dW = X^T G "
+                "(db you got right)", lambda X, W, G: (G @ W.T, X.T @ G / len(X), G.sum(axis=0))),
+            Bug("you returned the gradients in the wrong order: return (dX, dW, db), in the order of the "
+                "inputs X, W, b (your first value is dW, your second dX)",
+                lambda X, W, G: (X.T @ G, G @ W.T, G.sum(axis=0))),
             Bug("dX uses W without the transpose: dX = G W^T (it maps the M output gradients back to "
                 "the D inputs)", lambda X, W, G: (G @ W, X.T @ G, G.sum(axis=0))),
             Bug("db is summed over the wrong axis: sum over the batch (axis 0), one entry per output unit",

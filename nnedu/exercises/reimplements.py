@@ -35,13 +35,17 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     "dropout_forward": ("nnedu.nn.Dropout.forward",),
     "dropout_backward": ("nnedu.nn.Dropout.backward",),
     # 04_convolution
-    "conv2d_naive": ("nnedu.functional.conv.conv2d_naive",),
-    "conv2d_naive_backward": ("nnedu.functional.conv.conv2d_naive_backward",),
+    "conv2d_naive": ("nnedu.functional.conv.conv2d_naive", "nnedu.functional.conv.conv2d",
+                     "nnedu.functional.conv.conv2d_im2col_forward", "nnedu.nn.Conv2d.forward"),
+    "conv2d_naive_backward": ("nnedu.functional.conv.conv2d_naive_backward",
+                              "nnedu.functional.conv.conv2d_im2col_backward", "nnedu.nn.Conv2d.backward"),
     "im2col": ("nnedu.functional.conv.im2col",),
     "col2im": ("nnedu.functional.conv.col2im",),
     "conv2d_forward": ("nnedu.functional.conv.conv2d_im2col_forward", "nnedu.functional.conv.conv2d",
+                       "nnedu.functional.conv.conv2d_naive", "nnedu.functional.conv.im2col",
                        "nnedu.nn.Conv2d.forward"),
-    "conv2d_backward": ("nnedu.functional.conv.conv2d_im2col_backward", "nnedu.nn.Conv2d.backward"),
+    "conv2d_backward": ("nnedu.functional.conv.conv2d_im2col_backward", "nnedu.functional.conv.conv2d_naive_backward",
+                        "nnedu.functional.conv.col2im", "nnedu.nn.Conv2d.backward"),
     # 05_pooling_padding
     "maxpool_forward": ("nnedu.functional.pooling.max_pool2d", "nnedu.nn.MaxPool2d.forward"),
     "maxpool_backward": ("nnedu.functional.pooling.max_pool2d_backward", "nnedu.nn.MaxPool2d.backward"),
@@ -63,9 +67,9 @@ REIMPLEMENTS: dict[str, tuple[str, ...]] = {
     "evaluate": ("nnedu.train.evaluate",),
     "accuracy": ("nnedu.metrics.accuracy",),
     "confusion_matrix": ("nnedu.metrics.confusion_matrix",),
-    # 08_lenet5_mnist: counted by hand, no nnedu function gives the answer away
-    "conv2d_param_count": (),
-    "receptive_field": (),
+    # 08_lenet5_mnist: counted by hand; the checks' references count a real layer / measure by back-propagation
+    "conv2d_param_count": ("nnedu.exercises.cnn.counted_conv2d_params",),
+    "receptive_field": ("nnedu.exercises.cnn.measured_receptive_field",),
     # initialisation (the std of Xavier and He initialisation)
     "xavier_std": ("nnedu.nn.init.xavier_normal", "nnedu.nn.init.xavier_uniform"),
     "he_std": ("nnedu.nn.init.kaiming_normal", "nnedu.nn.init.kaiming_uniform"),

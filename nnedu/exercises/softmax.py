@@ -117,8 +117,11 @@ def _cross_entropy_exercise() -> Exercise:
         Case("a single example, Z (1, 3)", (rng.standard_normal((1, 3)), np.array([2]))),
         Case("10 classes, a batch of 8", (3 * rng.standard_normal((8, 10)), rng.integers(0, 10, 8)),
              hint="the loss is the mean over the N examples of -log P[n, y_n]"),
-        Case("very negative logits, Z = [[-740, -739, -738]], y = [0]",
-             (np.array([[-740.0, -739.0, -738.0]]), np.array([0]))),
+        Case("very negative logits, Z = [[-740, -739, -738]], y = [0]: every exp(Z) is a subnormal "
+             "number, accurate to only a few digits",
+             (np.array([[-740.0, -739.0, -738.0]]), np.array([0])),
+             hint="subtract the row maximum m inside the exponential, so that the largest term is exp(0) = 1, "
+                  "and add m back outside the log"),
         Case("a confidently wrong example: the true class is 743.5 below the largest logit, so its "
              "probability e^-743.5 survives only as an imprecise subnormal number",
              (np.array([[0.0, 743.5, 1.0], [2.0, 0.5, -1.0]]), np.array([0, 0])),
@@ -154,6 +157,9 @@ def _cross_entropy_exercise() -> Exercise:
                 "logsumexp(z) = m + log(sum(exp(z - m)))",
                 lambda Z, y: -_true_class(Z - np.log(np.exp(Z - Z.max(axis=1, keepdims=True))
                                                      .sum(axis=1, keepdims=True)), y).mean()),
+            Bug("you computed log sum exp(Z) without subtracting the row maximum: exp underflows (or "
+                "overflows) for logits far from 0; logsumexp = m + log(sum(exp(Z - m))) with m the row maximum",
+                lambda Z, y: -_true_class(Z - np.log(np.exp(Z).sum(axis=1, keepdims=True)), y).mean()),
             Bug("you took the log of softmax probabilities: when the true class's probability underflows "
                 "(a confidently wrong example) log P becomes -inf or loses its digits. Compute "
                 "log P = Z - logsumexp(Z) directly",
@@ -195,6 +201,9 @@ def _softmax_ce_backward_exercise() -> Exercise:
                 lambda Z, y: _stable_softmax(Z) - np.eye(Z.shape[1])[y]),
             Bug("you divided by C (the number of classes), not N (the batch size)",
                 lambda Z, y: (_stable_softmax(Z) - np.eye(Z.shape[1])[y]) / Z.shape[1]),
+            Bug("you divided by N*C (a mean over all entries): the loss is a mean over the N examples only, "
+                "so dZ = (P - Y) / N",
+                lambda Z, y: (_stable_softmax(Z) - np.eye(Z.shape[1])[y]) / Z.size),
             Bug("the sign is flipped: the gradient is (P - Y) / N, predicted minus true",
                 lambda Z, y: (np.eye(Z.shape[1])[y] - _stable_softmax(Z)) / len(Z)),
             Bug("you returned P / N without subtracting the one-hot Y: the true class gets P - 1",

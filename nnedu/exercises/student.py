@@ -19,10 +19,14 @@ questions, ``**Answer N.**``) the block becomes ``YOUR ANSWER HERE``. Markers ar
 that looks like a marker but is not one (``### BEGIN SOLUTIONS``, ``x = 1  ### END SOLUTION``) is an
 error, so that no solution slips through a typo.
 
-Outputs that would give the answer away are cleared: those of the solution cells, of every later
-code cell that uses a name the solution cells define (the checks), of answer cells, and of cells
-that print the source of an exercise's reference below its check (the student sees it by running
-the cell, after trying); ``clear="all"`` clears every output instead.
+Outputs that would give the answer away, or that the instructor's reference earned in the
+student's name, are cleared: those of the solution cells, of every later code cell that uses a
+name the solution cells define (the checks) or anything computed from one, of cells that run the
+student's code (a variable bound from ``workspace.load()`` or ``use_student_code(...)``, anything
+computed with it, or a ``.whose(...)`` / ``.table(...)`` report: in the instructor's run these said
+"yours (check passed)" and drew the reference's figures), of answer cells, and of cells that print
+the source of an exercise's reference below its check (the student sees it by running the cell,
+after trying); ``clear="all"`` clears every output instead.
 
 Then the copy is searched for leaks (:func:`find_leaks`), and the generator refuses to write any
 copy that has one:
@@ -46,14 +50,14 @@ written unless every notebook converts cleanly. Only ``.ipynb`` files are copied
 from __future__ import annotations
 
 import ast
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import nbformat
+
+from nnedu._atomic import atomic_write
 
 from nnedu.exercises.reimplements import leaky_names, matches
 
@@ -235,6 +239,78 @@ def _uses(source: str, names: set[str]) -> bool:
     return any(re.search(rf"\b{re.escape(n)}\b", source) for n in names)
 
 
+_STUDENT_CODE = re.compile(r"\bworkspace\.load\s*\(|\buse_student_code\s*\(")
+_STUDENT_REPORT = re.compile(r"\.\s*(?:whose|table)\s*\(")
+_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add"}
+
+
+def _target_names(node: ast.AST) -> set[str]:
+    """The variables a statement binds or changes: ``a``, ``a, b``, ``a[i]``, ``a.x`` all bind ``a``."""
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+          and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in _MUTATORS):
+        targets = [node.value.func.value]                          # losses.append(x) changes losses
+    names: set[str] = set()
+    for t in targets:
+        while isinstance(t, (ast.Subscript, ast.Attribute, ast.Starred)):
+            t = t.value
+        names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def _loaded_names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _stored_names(node: ast.AST) -> set[str]:
+    """Names bound anywhere inside ``node``: assignment targets, loop variables, arguments."""
+    return ({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            | {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)})
+
+
+def _follow_student_code(source: str, tainted: set[str]) -> bool:
+    """Whether a cell's output depends on the student's code; updates ``tainted`` (its variables).
+
+    A variable is *tainted* when it holds the student's code or something computed with it: a
+    function of a solution cell (the caller adds those), bound from ``workspace.load()`` or
+    ``use_student_code(...)``, or assigned (changed, appended to) by a statement that reads a
+    tainted variable. A variable assigned again from clean values is clean
+    again. A cell that reads a tainted variable, or prints ``.whose(...)`` / ``.table(...)``, shows
+    the student's code at work: in the instructor's run that is the reference, so its output would
+    show a verdict ("yours (check passed)") or a figure that the student's stubs did not earn.
+    """
+    uses = bool(_STUDENT_REPORT.search(source))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: judge by the text alone, bind nothing
+        return uses or _uses(source, tainted) or bool(_STUDENT_CODE.search(source))
+    for statement in tree.body:
+        if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)):
+            read = _loaded_names(statement)        # x = x + 1 reads the old x
+        else:                                      # a loop, with block or def: not the names it binds itself
+            read = _loaded_names(statement) - _stored_names(statement)
+            if isinstance(statement, (ast.For, ast.AsyncFor)):
+                read |= _loaded_names(statement.iter)
+        if read & tainted or _STUDENT_CODE.search(ast.unparse(statement)):
+            uses = True
+            for node in ast.walk(statement):       # a loop or a with block: everything it assigns
+                if isinstance(node, ast.stmt):
+                    tainted |= _target_names(node)
+        elif isinstance(statement, (ast.For, ast.AsyncFor)) or (isinstance(statement, ast.Assign) and all(
+                isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Load, ast.Store))
+                for t in statement.targets for n in ast.walk(t))):
+            tainted -= _target_names(statement)    # x = ... from clean values: clean again (x[i] = ... is not)
+    return uses
+
+
 def _shows_source(source: str, names: set[str]) -> bool:
     """Whether a cell prints the source of one of ``names`` (its output is cleared in a student copy)."""
     return any(matches(m.group(1) or m.group(2), names) for m in _SHOW_SOURCE.finditer(source))
@@ -344,8 +420,14 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             raise StudentCopyError(f"{name}, cell {a}: the answer cell of Question {n} has no "
                                    f"'{BEGIN}' ... '{END}' block: its model answer would reach students")
     student = nbformat.from_dict(nb)  # a deep copy
+    # Saved widget state holds the last picture and text every widget showed (JupyterLab redraws it on
+    # open, whatever the cleared outputs say), and execution timestamps say nothing useful to a student.
+    student.metadata.pop("widgets", None)
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)
     reference_names = set().union(*(leaky_names(ex) for ex in exercise_names(nb)))
     solution_names: set[str] = set()
+    student_names: set[str] = set()   # variables holding the student's code (or a solution) or its results
     removed = 0
     for i, cell in enumerate(student.cells):
         where = f"{name}, cell {i}"
@@ -360,7 +442,13 @@ def make_student_notebook(nb: nbformat.NotebookNode, clear: ClearMode = "answers
             cell.pop("attachments", None)
         if cell.cell_type != "code":
             continue
-        answer = (is_solution or i in answer_cells or bool(solution_names and _uses(cell.source, solution_names))
+        uses_solution = bool(solution_names and _uses(cell.source, solution_names))
+        # what a cell computes from a solution or the student's code is an answer too: followed
+        # statement by statement, so that a clean variable of the same cell stays clean
+        runs_student_code = _follow_student_code(cell.source, student_names)
+        if is_solution:
+            student_names |= _defined_names(cell.source)
+        answer = (is_solution or i in answer_cells or uses_solution or runs_student_code
                   or _shows_source(cell.source, reference_names))
         if clear == "all" or (clear == "answers" and answer):
             cell.outputs = []
@@ -401,17 +489,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` whole or not at all, with ordinary permissions (:mod:`nnedu._atomic`)."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
 
 def write_student_copies(src: str | Path, out: str | Path, clear: ClearMode = "answers",

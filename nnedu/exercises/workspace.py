@@ -21,13 +21,13 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from nnedu._atomic import atomic_write
 from nnedu.exercises import reference
 
 #: Environment variable naming the workspace folder (default: ``workspace`` in the working directory).
@@ -47,14 +47,8 @@ def folder() -> Path:
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that the file appears whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def statuses(path: str | Path | None = None) -> dict[str, dict[str, str]]:
