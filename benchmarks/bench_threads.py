@@ -110,6 +110,9 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="run the notebooks in full mode, not quick mode")
     ap.add_argument("--burners", type=int, default=None, help="CPU-burning processes for 'busy' (default: cores)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--settings", nargs="+", default=["old default", "policy", "1 thread"],
+                    choices=["old default", "policy", "1 thread"], help="which settings to run")
+    ap.add_argument("--loads", nargs="+", default=["quiet", "busy"], choices=["quiet", "busy"])
     args = ap.parse_args()
     if args.child:
         child(args.child)
@@ -117,13 +120,13 @@ def main() -> None:
     import nnedu
     cores = nnedu.threads.available_cores()
     burners = cores if args.burners is None else args.burners
-    configs = settings(cores)
+    configs = {name: env for name, env in settings(cores).items() if name in args.settings}
     workloads = args.workloads + [f"notebook:{n}" for n in args.notebooks]
     print(f"{cores} cores; load before: {os.getloadavg()[0]:.1f}; busy = {burners} CPU-burning processes; "
           f"median of {args.repeats} runs; seconds (ratio to the best setting in the row)")
     header = f"{'load':<6s} {'workload':<28s}" + "".join(f"{name:>22s}" for name in configs)
     print(header)
-    for load in ("quiet", "busy"):
+    for load in args.loads:
         procs = start_burners(burners) if load == "busy" else []
         try:
             for workload in workloads:

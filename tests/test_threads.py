@@ -153,3 +153,11 @@ def test_a_forked_child_gets_its_own_pool(threads):
         os.waitpid(pid, 0)
         pytest.fail("the forked child hung in matmul: it waited for the parent's pool threads")
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_the_callers_errstate_holds_in_every_piece(threads):
+    nnedu.set_num_threads(4, blas_threads=None)
+    seen = []
+    with np.errstate(over="raise"):
+        _parallel.parallel_for(100, lambda s: seen.append(np.geterr()["over"]), work=10**7)
+    assert seen and set(seen) == {"raise"}

@@ -23,6 +23,7 @@ thread costs microseconds. Calls from inside a piece run serially.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -97,7 +98,9 @@ def parallel_for(n: int, body: Callable[[slice], Any], work: int | None = None) 
     bounds = [n * i // k for i in range(k + 1)]
     pieces = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
     pool = _executor()
-    futures: list[Future] = [pool.submit(_run_piece, body, s) for s in pieces[1:]]
+    # each piece runs in a copy of the caller's context, so np.errstate (a context variable) holds there too
+    futures: list[Future] = [pool.submit(contextvars.copy_context().run, _run_piece, body, s)
+                             for s in pieces[1:]]
     error: BaseException | None = None
     try:
         _run_piece(body, pieces[0])
