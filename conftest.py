@@ -29,11 +29,13 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 def pytest_addoption(parser, pluginmanager):
     """Keep ``-p no:nbval`` usable: accept the nbval flags from ``addopts`` when nbval is disabled.
 
-    ``pyproject.toml``'s ``addopts`` always passes ``--nbval --nbval-current-env`` (so that the
+    ``pyproject.toml``'s ``addopts`` always passes ``--nbval --nbval-current-env --nbval-cell-timeout``
+    (a cell that never finishes fails instead of blocking the run) (so that the
     README's plain ``pytest`` also checks the notebooks); ``pytest -p no:nbval tests/...`` runs
-    only the unit tests, and then those two flags must parse and do nothing.
+    only the unit tests, and then those flags must parse and do nothing.
     """
     if not pluginmanager.has_plugin("nbval"):
         group = parser.getgroup("nbval", "nbval is disabled (-p no:nbval); these flags are ignored")
         group.addoption("--nbval", action="store_true", help="ignored: nbval is disabled")
         group.addoption("--nbval-current-env", action="store_true", help="ignored: nbval is disabled")
+        group.addoption("--nbval-cell-timeout", action="store", help="ignored: nbval is disabled")
