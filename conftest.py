@@ -30,8 +30,8 @@ def pytest_addoption(parser, pluginmanager):
     """Keep ``-p no:nbval`` usable: accept the nbval flags from ``addopts`` when nbval is disabled.
 
     ``pyproject.toml``'s ``addopts`` always passes ``--nbval --nbval-current-env --nbval-cell-timeout``
-    (a cell that never finishes fails instead of blocking the run) (so that the
-    README's plain ``pytest`` also checks the notebooks); ``pytest -p no:nbval tests/...`` runs
+    (so that the README's plain ``pytest`` also checks the notebooks, and a cell that never finishes
+    fails instead of blocking the run); ``pytest -p no:nbval tests/...`` runs
     only the unit tests, and then those flags must parse and do nothing.
     """
     if not pluginmanager.has_plugin("nbval"):
