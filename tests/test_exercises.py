@@ -107,9 +107,7 @@ def test_cli_writes_student_copies(tmp_path):
 # --- the generator on the real notebooks ---------------------------------------------------------------
 
 #: Notebooks whose student copies are executed here (quick mode, a few seconds each).
-EXECUTED = ["01_linear_relu.ipynb", "02_softmax_cross_entropy.ipynb", "03_batchnorm.ipynb",
-            "04_convolution.ipynb", "05_pooling_padding.ipynb", "06_optimizers_schedulers.ipynb",
-            "07_mlp_mnist.ipynb", "08_lenet5_mnist.ipynb"]
+EXECUTED = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))   # every lesson, 00 included
 
 
 def _all_notebooks() -> list[Path]:
@@ -132,8 +130,7 @@ def test_generator_strips_every_notebook(tmp_path):
         for a, b in zip(source_nb.cells, student.cells):   # everything without a solution is kept verbatim
             if "### BEGIN SOLUTION" not in a.source:
                 assert a.source == b.source
-        if original.name in EXECUTED:
-            assert n_solutions >= 1, f"{original.name} has no exercise"
+        assert n_solutions >= 1, f"{original.name} has no exercise and no written question"
 
 
 @pytest.mark.parametrize("name", EXECUTED)
@@ -141,7 +138,7 @@ def test_student_notebook_runs_top_to_bottom(name, tmp_path):
     """The student copy executes without errors in quick mode; its checks say "not implemented yet"."""
     nbclient = pytest.importorskip("nbclient")
     student, removed = make_student_notebook(nbformat.read(NOTEBOOKS / name, as_version=4), name=name)
-    assert removed >= (1 if name < "06" else 2), f"{name} has too few exercises with solution markers"
+    assert removed >= 1, f"{name} has no exercise or written question with solution markers"
     # The kernel inherits the environment: quick mode, and one BLAS thread (on a busy 2-core machine a
     # multi-threaded OpenBLAS makes the small matrix products of quick mode many times slower).
     with environment(NNEDU_QUICK="1", OPENBLAS_NUM_THREADS="1", NNEDU_WORKSPACE=str(tmp_path / "workspace")):
