@@ -198,12 +198,17 @@ def _difference(name: str, got: Any, expected: Any, exact: bool) -> str:
             f"(largest relative error {err:.1e})")
 
 
+def _outputs(ex: Exercise, fn: Callable[..., Any], case: Case) -> tuple[Any, ...]:
+    """What is compared of ``fn`` (the reference, a bug, a convention) on fresh copies of ``case``."""
+    args = copy.deepcopy(case.args)
+    with np.errstate(all="ignore"):
+        return _as_outputs(_call(ex, fn, args, copy.deepcopy(case.kwargs)), ex, args)
+
+
 def _matches(got: tuple[Any, ...], fn: Callable[..., Any], case: Case, ex: Exercise) -> bool:
     """Whether the student's outputs equal ``fn``'s on ``case`` (``fn`` a bug or a convention)."""
     try:
-        args = copy.deepcopy(case.args)
-        with np.errstate(all="ignore"):
-            other = _as_outputs(_call(ex, fn, args, copy.deepcopy(case.kwargs)), ex, args)
+        other = _outputs(ex, fn, case)
     except Exception:  # noqa: BLE001 - a variant that cannot run on this case does not match
         return False
     with np.errstate(all="ignore"):              # a variant's inf must not print warnings into the notebook
@@ -298,13 +303,11 @@ def _modified_inputs(ex: Exercise, case: Case, args_after: tuple) -> list[str]:
 
 
 def _explains(bug: Bug, case: Case, got: tuple[Any, ...] | None, ex: Exercise) -> bool:
-    """Whether ``bug`` accounts for the student's result on an earlier failing case (``None``: it crashed)."""
+    """Whether ``bug`` accounts for the student's result on a failing case (``got`` None: it crashed)."""
     if got is not None:
         return _matches(got, bug.fn, case, ex)
     try:
-        args = copy.deepcopy(case.args)
-        with np.errstate(all="ignore"):
-            _as_outputs(_call(ex, bug.fn, args, copy.deepcopy(case.kwargs)), ex, args)
+        _outputs(ex, bug.fn, case)
     except Exception:  # noqa: BLE001 - the bug crashes there too: consistent with the student's crash
         return True
     return False
@@ -345,8 +348,7 @@ def _judge(ex: Exercise, fn: Callable[..., Any], reveal: bool, watch_library: bo
         except _Problem as e:
             failed.append((case, None, str(e)))
             continue
-        ref_args = copy.deepcopy(case.args)
-        expected = _as_outputs(_call(ex, ex.reference, ref_args, copy.deepcopy(case.kwargs)), ex, ref_args)
+        expected = _outputs(ex, ex.reference, case)
         problems = [d for n, g, e in zip(ex.compared, got, expected) if (d := _difference(n, g, e, ex.exact))]
         if not problems:
             continue

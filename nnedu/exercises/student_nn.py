@@ -22,6 +22,7 @@ import numpy as np
 
 from nnedu import nn, optim
 from nnedu.exercises.workspace import StudentCode
+from nnedu.rng import get_rng
 
 
 def _square(pair: tuple[int, int], what: str, layer: str) -> int:
@@ -131,7 +132,6 @@ class YourDropout(nn.Dropout):
     code: StudentCode
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        from nnedu.rng import get_rng
         y, mask = self.code.dropout_forward(x, self.p, self.training, get_rng(self._rng))
         self.cache = (x.shape, mask)
         return y
