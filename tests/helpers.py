@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
+from pathlib import Path
 from typing import Iterator
+
+import pytest
 
 import nnedu
 
@@ -32,3 +36,21 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+#: Debian's Chromium (``NNEDU_CHROMIUM`` names another binary) and the flags that work on a closed network.
+CHROMIUM = os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def require_chromium(what: str, not_checked: str) -> None:
+    """Skip the calling test loudly (a warning in the summary as well) when Chromium is missing."""
+    if Path(CHROMIUM).exists():
+        return
+    message = (f"\n{'!' * 78}\n!! {what} SKIPPED: no Chromium at {CHROMIUM}.\n"
+               "!! Install Debian's package (apt-get install -y chromium) or set NNEDU_CHROMIUM.\n"
+               f"!! {not_checked}\n" + "!" * 78)
+    warnings.warn(message)
+    pytest.skip(message)

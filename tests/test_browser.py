@@ -23,23 +23,14 @@ import tempfile
 import time
 import urllib.request
 import uuid
-import warnings
 from pathlib import Path
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "06_optimizers_schedulers.ipynb"
 WIDGET_NOTEBOOKS = ("06_optimizers_schedulers.ipynb", "07_mlp_mnist.ipynb")
-CHROMIUM = os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-MISSING_CHROMIUM = (
-    f"\n{'!' * 78}\n!! BROWSER TEST SKIPPED: no Chromium at {CHROMIUM}.\n"
-    "!! Install Debian's package (apt-get install -y chromium) or set NNEDU_CHROMIUM.\n"
-    "!! JupyterLab + widgets were NOT tested in a browser.\n" + "!" * 78
-)
 
 # every wait below is bounded; together they stay well under three minutes
 SERVER_START_S = 60
@@ -170,9 +161,7 @@ JS_ALL_CELLS_RAN = """() => {
 
 
 def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
-    if not Path(CHROMIUM).exists():
-        warnings.warn(MISSING_CHROMIUM)
-        pytest.skip(MISSING_CHROMIUM)
+    require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
     from playwright.sync_api import sync_playwright
 
     with capsys.disabled():
@@ -259,9 +248,7 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
 @pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
 def test_widget_cells_show_a_picture_before_they_run(jupyterlab, screenshot_dir, notebook):
     """Opened as stored (fresh copy, untrusted, nothing run): each widget cell shows its hint and figure."""
-    if not Path(CHROMIUM).exists():
-        warnings.warn(MISSING_CHROMIUM)
-        pytest.skip(MISSING_CHROMIUM)
+    require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:

@@ -30,11 +30,11 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK_LESSONS = ("01_linear_relu.ipynb", "06_optimizers_schedulers.ipynb")
@@ -42,15 +42,6 @@ QUICK_LESSONS = ("01_linear_relu.ipynb", "06_optimizers_schedulers.ipynb")
 ALL_LESSONS = bool(os.environ.get("NNEDU_SITE_ALL_LESSONS"))
 LESSONS = (tuple(sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))) if ALL_LESSONS
            else QUICK_LESSONS)
-CHROMIUM = os.environ.get("NNEDU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-MISSING_CHROMIUM = (
-    f"\n{'!' * 78}\n!! SITE BROWSER TEST SKIPPED: no Chromium at {CHROMIUM}.\n"
-    "!! Install Debian's package (apt-get install -y chromium) or set NNEDU_CHROMIUM.\n"
-    "!! The course website was NOT checked in a browser.\n" + "!" * 78
-)
 BUILD_TIMEOUT_S = 300
 PAGE_TIMEOUT_MS = 30_000
 
@@ -214,9 +205,7 @@ JS_MATHS_AND_FIGURE = """() => {
 
 
 def test_site_in_chromium_offline(site, server, screenshot_dir, capsys):
-    if not Path(CHROMIUM).exists():
-        warnings.warn(MISSING_CHROMIUM)
-        pytest.skip(MISSING_CHROMIUM)
+    require_chromium("SITE BROWSER TEST", "The course website was NOT checked in a browser.")
     from playwright.sync_api import sync_playwright
 
     with capsys.disabled():
