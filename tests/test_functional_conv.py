@@ -114,10 +114,10 @@ def test_im2col_keeps_dtype_and_float32():
 def test_naive_and_im2col_agree(cfg):
     rng, x, w, b = make(cfg)
     s, p = cfg["s"], cfg["p"]
-    y, col = F.conv2d_im2col_forward(x, w, b, s, p)
+    y = F.conv2d_im2col_forward(x, w, b, s, p)
     np.testing.assert_allclose(F.conv2d_naive(x, w, b, s, p), y, rtol=0, atol=1e-12)
     G = rng.standard_normal(y.shape)
-    fast = F.conv2d_im2col_backward(G, col, x.shape, w, s, p)
+    fast = F.conv2d_im2col_backward(G, x, w, s, p)
     slow = F.conv2d_naive_backward(G, x, w, s, p)
     for a, b_ in zip(fast, slow):
         np.testing.assert_allclose(a, b_, rtol=0, atol=1e-12)
@@ -132,11 +132,11 @@ def test_conv2d_is_im2col_forward_and_skips_bias():
 def test_im2col_backward_can_skip_input_grad():
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2))
-    y, col = F.conv2d_im2col_forward(x, w, None, 1, 1)
+    y = F.conv2d_im2col_forward(x, w, None, 1, 1)
     G = rng.standard_normal(y.shape)
-    dx, dw, db = F.conv2d_im2col_backward(G, col, x.shape, w, 1, 1, need_input_grad=False)
+    dx, dw, db = F.conv2d_im2col_backward(G, x, w, 1, 1, need_input_grad=False)
     assert dx is None
-    np.testing.assert_allclose(dw, F.conv2d_im2col_backward(G, col, x.shape, w, 1, 1)[1])
+    np.testing.assert_allclose(dw, F.conv2d_im2col_backward(G, x, w, 1, 1)[1])
 
 
 @SETTINGS
@@ -146,8 +146,7 @@ def test_conv2d_input_gradcheck(cfg):
     s, p = cfg["s"], cfg["p"]
 
     def backward(x_, G):
-        _, col = F.conv2d_im2col_forward(x_, w, b, s, p)
-        return F.conv2d_im2col_backward(G, col, x_.shape, w, s, p)[0]
+        return F.conv2d_im2col_backward(G, x_, w, s, p)[0]
 
     assert gradcheck(lambda x_: F.conv2d(x_, w, b, s, p), x, backward, rng=cfg["seed"]) < 1e-6
 
@@ -167,12 +166,12 @@ def test_conv2d_matches_torch(cfg):
     torch = pytest.importorskip("torch")
     rng, x, w, b = make(cfg)
     s, p = cfg["s"], cfg["p"]
-    y, col = F.conv2d_im2col_forward(x, w, b, s, p)
+    y = F.conv2d_im2col_forward(x, w, b, s, p)
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     yt = torch.nn.functional.conv2d(xt, wt, bt, stride=s, padding=p)
     G = rng.standard_normal(y.shape)
     yt.backward(torch.tensor(G))
-    dx, dw, db = F.conv2d_im2col_backward(G, col, x.shape, w, s, p)
+    dx, dw, db = F.conv2d_im2col_backward(G, x, w, s, p)
     for ours, theirs in [(y, yt), (dx, xt.grad), (dw, wt.grad), (db, bt.grad)]:
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=1e-10)
 
@@ -202,8 +201,29 @@ def test_stride1_fast_path_matches_naive(k, p, hw):
     """Stride 1 takes the 'wide grid' path in conv2d_im2col_forward/backward; check it on edge shapes."""
     rng = np.random.default_rng(4)
     x, w, b = rng.standard_normal((2, 3) + hw), rng.standard_normal((2, 3) + k), rng.standard_normal(2)
-    y, col = F.conv2d_im2col_forward(x, w, b, 1, p)
+    y = F.conv2d_im2col_forward(x, w, b, 1, p)
     np.testing.assert_allclose(y, F.conv2d_naive(x, w, b, 1, p), rtol=0, atol=1e-12)
     G = rng.standard_normal(y.shape)
-    for fast, slow in zip(F.conv2d_im2col_backward(G, col, x.shape, w, 1, p), F.conv2d_naive_backward(G, x, w, 1, p)):
+    for fast, slow in zip(F.conv2d_im2col_backward(G, x, w, 1, p), F.conv2d_naive_backward(G, x, w, 1, p)):
         np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 2), (2, 1), ((1, 2), (0, 1))])
+def test_fast_path_in_several_blocks_matches_naive(monkeypatch, stride, padding):
+    """Blocks of 2 samples for a batch of 5 (the last block is short): same numbers as the naive loops."""
+    from nnedu.functional import conv
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((5, 2, 7, 6)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    y0 = F.conv2d_im2col_forward(x, w, b, stride, padding)
+    Ho, Wo = y0.shape[2:]
+    Wc = 6 + 2 * padding if stride == 1 else Wo          # the wide grid for stride 1
+    per_sample = (2 * 3 * 3) * (Ho * Wc) * x.itemsize     # bytes of one sample's columns
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * per_sample)
+    assert conv._blocks(5, per_sample) == (2, 3)
+    y = F.conv2d_im2col_forward(x, w, b, stride, padding)
+    np.testing.assert_allclose(y, F.conv2d_naive(x, w, b, stride, padding), rtol=0, atol=1e-12)
+    G = rng.standard_normal(y.shape)
+    names = ("dx", "dw", "db")
+    for name, fast, slow in zip(names, F.conv2d_im2col_backward(G, x, w, stride, padding),
+                                F.conv2d_naive_backward(G, x, w, stride, padding)):
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, err_msg=name)

@@ -141,14 +141,13 @@ def col2im(cols: Array, X_shape: tuple[int, int, int, int], KH: int, KW: int, st
 
 def conv2d_forward(X: Array, W: Array, b: Array, stride: int = 1, padding: int = 0) -> Array:
     """The convolution as one matrix product over the columns of :func:`im2col`."""
-    return conv2d_im2col_forward(X, W, b, stride, padding)[0]
+    return conv2d_im2col_forward(X, W, b, stride, padding)
 
 
 def conv2d_backward(X: Array, W: Array, G: Array, stride: int = 1,
                     padding: int = 0) -> tuple[Array, Array, Array]:
     """``(dX, dW, db)`` with two matrix products and :func:`col2im`."""
-    _, col = conv2d_im2col_forward(X, W, None, stride, padding)
-    return conv2d_im2col_backward(G, col, X.shape, W, stride, padding)
+    return conv2d_im2col_backward(G, X, W, stride, padding)
 
 
 # -- 05: pooling and padding -------------------------------------------------------------------------

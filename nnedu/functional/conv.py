@@ -31,39 +31,41 @@ Two implementations compute the same numbers:
   version**: explicit Python loops over samples, filters and output pixels,
   one line per formula above. Slow (seconds for one MNIST batch).
 * :func:`conv2d` = :func:`conv2d_im2col_forward` / :func:`conv2d_im2col_backward` —
-  the fast version. :func:`im2col` copies every receptive field into a column.
-  Put the columns of all ``N`` samples side by side and the whole convolution
-  is **one** matrix product for the batch:
+  the fast version. :func:`im2col` copies every receptive field into a column;
+  then the convolution of sample ``n`` is **one** matrix product:
 
-  .. math:: \text{col} \in \mathbb{R}^{(C k_h k_w) \times (N H_o W_o)}, \quad
-            Y = w_{\text{mat}}\, \text{col} + b, \quad
+  .. math:: \text{col}_n \in \mathbb{R}^{(C k_h k_w) \times (H_o W_o)}, \quad
+            Y_n = w_{\text{mat}}\, \text{col}_n + b, \quad
             w_{\text{mat}} = w.\text{reshape}(F, C k_h k_w),
 
-  where column ``(n, i, j)`` of ``col`` is the window under output pixel
-  ``(i, j)`` of sample ``n`` and ``Y[f, (n, i, j)] = y[n, f, i, j]``. One big
-  product rather than ``N`` small ones (one per sample), because BLAS splits a
-  big product over all CPU cores and a small one not at all.
-
-  Backward is two more matrix products, ``dw_mat = G_mat col^T`` and
-  ``dcol = w_mat^T G_mat`` (``G_mat`` is ``G`` laid out like ``Y``), and
+  where column ``(i, j)`` of ``col_n`` is the window under output pixel
+  ``(i, j)`` and ``Y_n[f, (i, j)] = y[n, f, i, j]``.
+  Backward is two more products, ``dw_mat = sum_n G_n col_n^T`` and
+  ``dcol_n = w_mat^T G_n`` (``G_n`` is ``G[n]`` laid out like ``Y_n``), and
   :func:`col2im`, which adds every column back onto the pixels it came from
   (overlapping windows accumulate).
 
-  For stride 1 the fast version uses a variant of im2col on a "wide" output
-  grid (``_im2col_wide``): same numbers, but NumPy copies and adds long
-  contiguous runs instead of one short row at a time, which is 2-5x faster.
+  Three things make it fast (the result is the same up to rounding):
 
-  The big copies and products of the fast version run on all cores through the
-  helpers of :mod:`nnedu.functional._parallel` (``matmul`` is ``@``, ``copyto`` is
-  ``dst[...] = src``, ``parallel_for`` runs a loop body on slices of the batch),
-  with the same numbers on any number of threads.
+  1. **Blocks that fit in the cache.** The columns are ``kh*kw`` times the size
+     of the input (25x for 5x5 kernels). Built for a whole batch at once they go
+     to main memory and back, which costs more than the arithmetic; so the batch
+     is processed a few samples at a time (:data:`BLOCK_BYTES` of columns), each
+     block's columns used while they are still in the cache. The backward pass
+     rebuilds them from ``x`` rather than storing them.
+  2. **A wide grid for stride 1** (:func:`_wide_windows`): NumPy copies and adds
+     long contiguous runs instead of one short image row at a time.
+  3. **Threads**: the blocks are shared among nnedu's threads
+     (:func:`nnedu.functional._parallel.parallel_for`); each block's share of
+     ``dw`` is kept apart and summed in block order, so any number of threads
+     gives the same numbers.
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from nnedu.functional._parallel import copyto, matmul, parallel_for, ufunc
+from nnedu.functional._parallel import copyto, parallel_for
 
 IntOrPair = int | tuple[int, int]
 
@@ -233,58 +235,6 @@ def col2im(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: Int
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
-def _im2col_wide(x: np.ndarray, kernel_size: tuple[int, int], padding: tuple[int, int]) -> np.ndarray:
-    r"""Stride-1 im2col on a "wide" output grid, batch in the columns: ``(C*kh*kw, N*Ho*Wp)``.
-
-    A speed trick with the same numbers as :func:`im2col` (after the transposition
-    ``(N, K, L) -> (K, N*L)``).
-
-    With stride 1, output pixel ``(i, j)`` reads ``xp[n, c, i + p, j + q]``. Flatten
-    each padded image row by row (row length ``Wp = W + 2 pw``): that cell sits at
-    flat index ``(i + p) Wp + (j + q) = (i Wp + j) + (p Wp + q)``. So if we let ``j``
-    run over the whole padded width ``0..Wp-1`` instead of ``0..Wo-1``, the cells of
-    *all* output pixels for one kernel offset ``(p, q)`` are ``Ho * Wp`` consecutive
-    numbers starting at ``p Wp + q``: one long contiguous run instead of ``Ho`` short
-    ones, which NumPy copies and adds much faster. The extra ``Wp - Wo`` "junk"
-    columns of each row are cut off after the matrix product (forward) or filled
-    with zero gradient (backward). One extra zero row at the bottom keeps the last
-    window's junk columns inside the array.
-    """
-    (kh, kw), (ph, pw) = kernel_size, padding
-    N, C, H, W = x.shape
-    Hp, Wp = H + 2 * ph, W + 2 * pw
-    Ho = Hp - kh + 1
-    xp = np.zeros((N, C, Hp + 1, Wp), dtype=x.dtype)
-    copyto(xp[:, :, ph:ph + H, pw:pw + W], x)
-    sN, sC, sH, sW = xp.strides
-    windows = as_strided(xp, shape=(C, kh, kw, N, Ho * Wp), strides=(sC, sH, sW, sN, sW), writeable=False)
-    col = np.empty((C * kh * kw, N * Ho * Wp), dtype=x.dtype)
-    copyto(col.reshape(C, kh, kw, N, Ho * Wp), windows, axis=3)      # = windows.reshape(C*kh*kw, N*Ho*Wp)
-    return col
-
-
-def _col2im_wide(col: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: tuple[int, int],
-                 padding: tuple[int, int]) -> np.ndarray:
-    """The adjoint of :func:`_im2col_wide`: for each kernel offset add one contiguous run per image.
-
-    The junk columns of ``col`` must be 0. Returns a ``(N, C, H, W)`` view of a ``(C, N, ...)`` array.
-    """
-    (kh, kw), (ph, pw) = kernel_size, padding
-    N, C, H, W = x_shape
-    Hp, Wp = H + 2 * ph, W + 2 * pw
-    L = (Hp - kh + 1) * Wp
-    cols = col.reshape(C, kh, kw, N, L)
-    dxp = np.zeros((C, N, (Hp + 1) * Wp), dtype=col.dtype)
-
-    def add_windows(n: slice) -> None:                               # the images n of the batch
-        for p in range(kh):
-            for q in range(kw):
-                start = p * Wp + q
-                dxp[:, n, start:start + L] += cols[:, p, q, n]
-    parallel_for(N, add_windows, work=col.size)
-    return dxp.reshape(C, N, Hp + 1, Wp)[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
-
-
 def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: IntOrPair,
                padding: IntOrPair, name: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Check the shapes of a convolution's arguments; return ``(sh, sw), (ph, pw), (Ho, Wo)``."""
@@ -300,15 +250,66 @@ def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, strid
     return (sh, sw), (ph, pw), (conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw))
 
 
-def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
-                          stride: IntOrPair = 1, padding: IntOrPair = 0
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Fast convolution, one matrix product for the whole batch: :math:`Y = w_{mat}\,\text{col} + b`.
+#: The fast convolution works on blocks of a few samples whose columns take about this many bytes, so that
+#: they are written and read again while still in the CPU's cache (a core's L2 cache is 0.5-2 MB).
+BLOCK_BYTES = 512 * 1024
 
-    ``col`` holds the windows of all ``N`` samples side by side, ``(C*kh*kw, N*Ho*Wo)``,
-    so that :math:`Y[f, (n, i, j)] = b[f] + \sum_{c, p, q} w_{mat}[f, (c, p, q)]\, \text{col}[(c, p, q), (n, i, j)]
-    = y[n, f, i, j]`. Steps: (1) im2col, (2) one matrix product, (3) ``Y`` back to
-    ``(N, F, Ho, Wo)`` plus the bias.
+
+def _wide_windows(xp: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
+                  out_size: tuple[int, int], writeable: bool = False) -> np.ndarray:
+    r"""Windows of the padded input as a view ``(N, C, kh, kw, Ho, Wc)``; ``Wc = Wp`` for stride 1, else ``Wo``.
+
+    ``xp`` is the padded input with **one extra zero row** at the bottom, shape ``(N, C, Hp + 1, Wp)``.
+    Element ``[n, c, p, q, i, j]`` is ``xp[n, c, i sh + p, j sw + q]``, as in :func:`im2col`.
+
+    For stride 1 a speed trick lets ``j`` run over the whole padded width ``Wc = Wp`` instead of ``Wo``:
+    flatten each image row by row, and the cell ``(i + p, j + q)`` sits at flat index
+    ``(i Wp + j) + (p Wp + q)``, so the windows of one kernel offset ``(p, q)`` are ``Ho * Wp``
+    *consecutive* cells starting at ``p Wp + q``: NumPy copies (and adds) one long contiguous run instead
+    of ``Ho`` short ones. The ``Wp - Wo`` extra "junk" columns of each output row wrap around into the next
+    image row (the extra zero row keeps the last one inside the array); the forward pass cuts them off, the
+    backward pass gives them zero gradient.
+
+    With ``writeable=True`` (for the backward pass, on the gradient array) the view may be written, one
+    kernel offset ``[:, :, p, q]`` at a time: within one offset no two elements share a cell.
+    """
+    (kh, kw), (sh, sw), (Ho, Wo) = kernel_size, stride, out_size
+    N, C, _, Wp = xp.shape
+    Wc = Wp if (sh, sw) == (1, 1) else Wo
+    sN, sC, sH, sW = xp.strides
+    return as_strided(xp, shape=(N, C, kh, kw, Ho, Wc), strides=(sN, sC, sH, sW, sH * sh, sW * sw),
+                      writeable=writeable)
+
+
+def _pad_for_windows(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+    """``x`` zero-padded by ``(ph, pw)``, plus the extra zero row at the bottom that :func:`_wide_windows` needs."""
+    (ph, pw), (N, C, H, W) = padding, x.shape
+    xp = np.zeros((N, C, H + 2 * ph + 1, W + 2 * pw), dtype=x.dtype)
+    copyto(xp[:, :, ph:ph + H, pw:pw + W], x)
+    return xp
+
+
+def _blocks(N: int, bytes_per_sample: int) -> tuple[int, int]:
+    """``(samples per block, number of blocks)`` for :data:`BLOCK_BYTES`; depends on the shapes only."""
+    size = max(1, min(N, BLOCK_BYTES // max(1, bytes_per_sample)))
+    return size, -(-N // size)
+
+
+def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                          stride: IntOrPair = 1, padding: IntOrPair = 0) -> np.ndarray:
+    r"""Fast convolution: im2col, then a matrix product per sample, :math:`Y_n = w_{mat}\,\text{col}_n + b`.
+
+    With :math:`\text{col}_n` = ``im2col(x)[n]``, shape ``(K, Ho*Wo)`` with ``K = C*kh*kw``, and
+    :math:`w_{mat}` = ``weight.reshape(F, K)``:
+
+    .. math:: y[n, f, i, j] = Y_n[f, (i, j)] = b[f] + \sum_{(c, p, q)} w_{mat}[f, (c, p, q)]\,
+              \text{col}_n[(c, p, q), (i, j)]
+
+    The batch is processed in blocks of a few samples (:data:`BLOCK_BYTES`): im2col of the block, the
+    block's products (one batched ``matmul``), and ``y`` plus bias, while the block's columns are still in
+    the CPU cache. ``col`` for a whole batch is ``kh*kw`` times the size of ``x`` (25x for 5x5 kernels,
+    11 MB for LeNet-5's first layer at batch 128): building it at once means writing it to main memory
+    and reading it back, which took longer than the arithmetic. Blocks run on nnedu's threads.
 
     Parameters
     ----------
@@ -322,56 +323,60 @@ def conv2d_im2col_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | 
 
     Returns
     -------
-    y : np.ndarray
-        ``(N, F, Ho, Wo)``.
-    col : np.ndarray
-        The columns, to be passed to :func:`conv2d_im2col_backward`: shape
-        ``(C*kh*kw, N*Ho*Wo)`` (``im2col(x)`` with the batch moved into the
-        columns), except for stride 1, where a faster "wide" variant of shape
-        ``(C*kh*kw, N*Ho*Wp)`` is used (see ``_im2col_wide``).
+    np.ndarray
+        ``y``, shape ``(N, F, Ho, Wo)``. The backward pass needs ``x`` (not the columns, which it rebuilds
+        block by block): :func:`conv2d_im2col_backward`.
     """
     (sh, sw), (ph, pw), (Ho, Wo) = _conv_args(x, weight, bias, stride, padding, "conv2d")
     F, C, kh, kw = weight.shape
-    N = x.shape[0]
-    w_mat = weight.reshape(F, C * kh * kw)                           # (F, K), K = C*kh*kw
-    # (1) im2col: col[(c, p, q), (n, i, j)] = xp[n, c, i sh + p, j sw + q]
-    if (sh, sw) == (1, 1):
-        col = _im2col_wide(x, (kh, kw), (ph, pw))                     # (K, N*Ho*Wp), see _im2col_wide
-    else:
-        windows = _windows(x, (kh, kw), (sh, sw), (ph, pw))          # (N, C, kh, kw, Ho, Wo), a view
-        col = windows.transpose(1, 2, 3, 0, 4, 5).reshape(C * kh * kw, N * Ho * Wo)   # (K, N*Ho*Wo)
-    # (2) one matrix product for the whole batch
-    Y = matmul(w_mat, col)                                           # (F, N*L)
-    # (3) y[n, f, i, j] = Y[f, (n, i, j)] + b[f]  (cutting off the wide grid's junk columns)
-    Y = Y.reshape(F, N, Ho, -1)[..., :Wo].transpose(1, 0, 2, 3)      # (N, F, Ho, Wo), a view
-    y = np.empty((N, F, Ho, Wo), dtype=Y.dtype)
-    if bias is None:
-        copyto(y, Y)
-    else:
-        ufunc(np.add, Y, bias[:, None, None], out=y)
-    return y, col
+    N, K = x.shape[0], C * kh * kw
+    w_mat = weight.reshape(F, K)
+    windows = _wide_windows(_pad_for_windows(x, (ph, pw)), (kh, kw), (sh, sw), (Ho, Wo))   # (N, C, kh, kw, Ho, Wc)
+    Wc = windows.shape[-1]
+    dtype = np.result_type(x, weight)
+    y = np.empty((N, F, Ho, Wo), dtype=dtype)
+    size, count = _blocks(N, K * Ho * Wc * x.itemsize)
+
+    def forward_blocks(blocks: slice) -> None:
+        col = np.empty((size, C, kh, kw, Ho, Wc), dtype=x.dtype)      # this thread's buffer, reused
+        for b in range(blocks.start, blocks.stop):
+            n = slice(b * size, min(N, (b + 1) * size))
+            m = n.stop - n.start
+            np.copyto(col[:m], windows[n])                            # im2col of the block
+            Y = np.matmul(w_mat, col[:m].reshape(m, K, Ho * Wc))      # (m, F, L): Y_n = w_mat col_n
+            Y = Y.reshape(m, F, Ho, Wc)[..., :Wo]                     # the junk columns cut off
+            if bias is None:
+                y[n] = Y
+            else:
+                np.add(Y, bias[:, None, None], out=y[n])
+    parallel_for(count, forward_blocks, work=N * K * Ho * Wc)
+    return y
 
 
-def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple[int, int, int, int],
-                           weight: np.ndarray, stride: IntOrPair = 1, padding: IntOrPair = 0,
-                           need_input_grad: bool = True
+def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: IntOrPair = 1,
+                           padding: IntOrPair = 0, need_input_grad: bool = True
                            ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    r"""Gradients of :func:`conv2d_im2col_forward` from ``G = dL/dy``.
+    r"""Gradients of :func:`conv2d_im2col_forward` from ``G = dL/dy``, a block of samples at a time.
 
-    With ``G_mat[f, (n, i, j)] = G[n, f, i, j]`` (``G`` laid out like ``Y``):
+    With the block's columns side by side, ``col`` of shape ``(K, nb*L)``, and ``G_mat[f, (n, i, j)] =
+    G[n, f, i, j]`` laid out the same way, ``(F, nb*L)``:
 
-    .. math:: dw_{mat} = G_{mat}\,\text{col}^T, \quad
+    .. math:: dw_{mat} = \sum_{\text{blocks}} G_{mat}\,\text{col}^T, \quad
               db = \sum_{n, i, j} G[n, :, i, j], \quad
               dx = \text{col2im}(w_{mat}^T G_{mat})
+
+    Each block rebuilds its columns from ``x`` (cheap, and they stay in the cache). Its share of ``dw`` is
+    kept apart and the shares are summed at the end in block order, so the result does not depend on the
+    number of threads. col2im adds the ``kh*kw`` kernel offsets' columns back onto the pixels; for stride 1
+    it first sums the ``kw`` offsets of each kernel row, which are shifts by ``q`` of one long run in the
+    wide layout (see :func:`_wide_windows`), then adds the ``kh`` row sums onto the image.
 
     Parameters
     ----------
     grad_out : np.ndarray
         ``G``, shape ``(N, F, Ho, Wo)``.
-    col : np.ndarray
-        The ``col`` returned by :func:`conv2d_im2col_forward`.
-    x_shape : tuple
-        ``(N, C, H, W)``.
+    x : np.ndarray
+        The forward input, ``(N, C, H, W)``.
     weight : np.ndarray
         ``(F, C, kh, kw)``.
     stride, padding : int or (int, int)
@@ -382,26 +387,91 @@ def conv2d_im2col_backward(grad_out: np.ndarray, col: np.ndarray, x_shape: tuple
     Returns
     -------
     dx, dw, db : np.ndarray
-        Shapes ``x_shape``, ``weight.shape`` and ``(F,)``.
+        Shapes ``x.shape``, ``weight.shape`` and ``(F,)``.
     """
+    (sh, sw), (ph, pw), (Ho, Wo) = _conv_args(x, weight, None, stride, padding, "conv2d backward")
     F, C, kh, kw = weight.shape
-    N, _, Ho, Wo = grad_out.shape
-    wide = _pair(stride, "stride") == (1, 1)
-    L = col.shape[1] // N                                            # Ho*Wp (wide) or Ho*Wo
-    G = np.empty((F, N, Ho, L // Ho), dtype=grad_out.dtype)
-    G[..., Wo:] = 0                                                  # zero gradient for the junk columns
-    copyto(G[..., :Wo], grad_out.transpose(1, 0, 2, 3), axis=1)
-    G = G.reshape(F, N * L)                                          # G_mat, laid out like Y
-    dw = matmul(G, col.T)                                            # (F, N*L) @ (N*L, K) -> (F, K)
-    db = G.sum(axis=1)                                               # sum over all columns (n, i, j)
-    dx = None
-    if need_input_grad:
-        dcol = matmul(weight.reshape(F, -1).T, G)                    # (K, F) @ (F, N*L) -> (K, N*L)
-        if wide:
-            dx = _col2im_wide(dcol, x_shape, (kh, kw), _pair(padding, "padding"))
-        else:                                                        # col2im takes (N, K, L)
-            dx = col2im(dcol.reshape(-1, N, L).transpose(1, 0, 2), x_shape, (kh, kw), stride, padding)
-    return dx, dw.reshape(weight.shape), db
+    N, _, H, W = x.shape
+    if grad_out.shape != (N, F, Ho, Wo):
+        raise ValueError(f"conv2d backward: expected grad_out of shape {(N, F, Ho, Wo)}, got {grad_out.shape}")
+    K, dtype = C * kh * kw, np.result_type(x, weight, grad_out)
+    xp = _pad_for_windows(x, (ph, pw))
+    windows = _wide_windows(xp, (kh, kw), (sh, sw), (Ho, Wo))         # (N, C, kh, kw, Ho, Wc)
+    Wc = windows.shape[-1]
+    L, Wp = Ho * Wc, xp.shape[-1]
+    wide = (sh, sw) == (1, 1)
+    size, count = _blocks(N, K * L * x.itemsize)
+    dw_blocks = np.empty((count, K, F), dtype=dtype)                  # each block's dw_mat^T
+    dxp = np.zeros((C, N) + xp.shape[2:], dtype=dtype) if need_input_grad else None   # channels first
+    if wide:     # w_mat^T, regrouped: rows (p, c), columns (q, f), for the G shifted by q (see below)
+        w_t = weight.transpose(2, 1, 3, 0).reshape(kh * C, kw * F)
+    else:        # w_mat^T with rows in (p, q, c) order
+        w_t = weight.transpose(2, 3, 1, 0).reshape(kh * kw * C, F)
+    shifts = kw if wide and dxp is not None else 1
+
+    def backward_blocks(blocks: slice) -> None:
+        col = np.empty((C, kh, kw, size, Ho, Wc), dtype=dtype)       # this thread's buffers, reused
+        Gq = np.zeros((shifts, F, size, Ho, Wc), dtype=dtype)         # Gq[0] is G_mat; junk columns stay 0
+        for b in range(blocks.start, blocks.stop):
+            n = slice(b * size, min(N, (b + 1) * size))
+            m = n.stop - n.start
+            np.copyto(col[:, :, :, :m], windows[n].transpose(1, 2, 3, 0, 4, 5))   # im2col of the block
+            Gq[0, :, :m, :, :Wo] = grad_out[n].transpose(1, 0, 2, 3)
+            col_mat, G_mat = col[:, :, :, :m].reshape(K, m * L), Gq[0, :, :m].reshape(F, m * L)
+            np.matmul(col_mat, G_mat.T, out=dw_blocks[b])             # dw_mat^T = col G_mat^T
+            if dxp is None:
+                continue
+            if wide:
+                _input_grad_wide(w_t, Gq[:, :, :m], dxp[:, n], (kh, kw), Wp)
+            else:
+                _input_grad_strided(w_t, G_mat, dxp[:, n], (kh, kw), (sh, sw), (Ho, Wc))
+    parallel_for(count, backward_blocks, work=N * K * L)
+    dw = dw_blocks.sum(axis=0).T.reshape(weight.shape)
+    db = grad_out.sum(axis=(0, 2, 3), dtype=dtype)
+    dx = dxp[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3) if dxp is not None else None
+    return dx, dw, db
+
+
+def _input_grad_wide(w_t: np.ndarray, Gq: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
+                     Wp: int) -> None:
+    r"""Stride 1: add :math:`	ext{col2im}(w_{mat}^T G_{mat})` of a block onto its padded pixels ``dxp``.
+
+    In the wide layout kernel offset ``(p, q)`` is a shift of the flat image by ``p Wp + q``, and a shift
+    commutes with the product by :math:`w[:, :, p, q]^T`. So the ``kw`` offsets of kernel row ``p`` need
+    no adding: shift ``G_mat`` by ``q = 0 .. kw-1`` (``Gq[q]``, a block of ``kw * F`` rows) and one matrix
+    product gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,	ext{shift}_q(G_{mat})`. Then ``kh``
+    additions shift the row sums by ``p Wp`` onto the image. ``Gq[q, :, :q]`` stays 0 (nothing shifts in);
+    what shifts across an image's end are junk columns, which are 0.
+
+    ``w_t``: ``(kh*C, kw*F)``, ``w_t[(p, c), (q, f)] = w[f, c, p, q]``. ``Gq``: ``(kw, F, m, Ho, Wp)``
+    with ``Gq[0]`` filled. ``dxp``: ``(C, m, Hp + 1, Wp)``.
+    """
+    kh, kw = kernel_size
+    C, m = dxp.shape[:2]
+    F = Gq.shape[1]
+    flat = Gq.reshape(kw, F, -1)                                      # (kw, F, m*L)
+    L = flat.shape[-1] // m
+    for q in range(1, kw):
+        flat[q, :, q:] = flat[0, :, :-q]                              # G_mat shifted right by q
+    rows = np.matmul(w_t, flat.reshape(kw * F, m * L)).reshape(kh, C, m, L)   # sum over q, per row p
+    image = dxp.reshape(C, m, -1)
+    for p in range(kh):
+        image[:, :, p * Wp:p * Wp + L] += rows[p]                     # shift by p rows
+
+
+def _input_grad_strided(w_t: np.ndarray, G_mat: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
+                        stride: tuple[int, int], grid: tuple[int, int]) -> None:
+    """Any stride: ``dcol = w_mat^T G_mat``, then col2im, one kernel offset ``(p, q)`` at a time.
+
+    ``w_t``: ``(kh*kw*C, F)`` with rows in ``(p, q, c)`` order. ``dxp``: ``(C, m, Hp + 1, Wp)``.
+    """
+    (kh, kw), (Ho, Wc) = kernel_size, grid
+    C, m = dxp.shape[:2]
+    dcol = np.matmul(w_t, G_mat).reshape(kh, kw, C, m, Ho, Wc)
+    windows = _wide_windows(dxp.transpose(1, 0, 2, 3), (kh, kw), stride, grid, writeable=True)
+    for p in range(kh):
+        for q in range(kw):
+            windows[:, :, p, q] += dcol[p, q].transpose(1, 0, 2, 3)
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
@@ -410,7 +480,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
 
     Same arguments and result as :func:`conv2d_naive` and ``torch.nn.functional.conv2d``.
     """
-    return conv2d_im2col_forward(x, weight, bias, stride, padding)[0]
+    return conv2d_im2col_forward(x, weight, bias, stride, padding)
 
 
 def conv2d_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,

@@ -28,8 +28,8 @@ class Conv2d(Module):
         dL/db[f]          = sum_{n,i,j} G[n, f, i, j]
         dL/dxp[n, c, i sh + p, j sw + q] += sum_f G[n, f, i, j] w[f, c, p, q]
 
-    ``method="im2col"`` (default) computes this with :func:`nnedu.functional.im2col`
-    and one matrix product for the whole batch; ``method="naive"`` uses the explicit loops
+    ``method="im2col"`` (default) computes this with im2col and matrix products, a few
+    samples at a time (:func:`nnedu.functional.conv2d_im2col_forward`); ``method="naive"`` uses the explicit loops
     of :func:`nnedu.functional.conv2d_naive` that the notebook teaches (same
     results to rounding, hundreds of times slower).
 
@@ -99,23 +99,20 @@ class Conv2d(Module):
             y = conv2d_naive(x, w, b, self.stride, self.padding)
             self.cache = (x, y.shape)
         else:
-            y, col = conv2d_im2col_forward(x, w, b, self.stride, self.padding)
-            self.cache = (x.shape, col, y.shape)
+            y = conv2d_im2col_forward(x, w, b, self.stride, self.padding)
+            self.cache = (x, y.shape)
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         cache = self._cached()
         G = check_grad_shape("Conv2d", grad_out, cache[-1])
+        x, _ = cache
+        G = G.astype(x.dtype, copy=False)
+        w, _ = self._params(x.dtype)
         if self.method == "naive":
-            x, _ = cache
-            G = G.astype(x.dtype, copy=False)
-            w, _ = self._params(x.dtype)
             dx, dw, db = conv2d_naive_backward(G, x, w, self.stride, self.padding)
         else:
-            x_shape, col, _ = cache
-            G = G.astype(col.dtype, copy=False)
-            w, _ = self._params(col.dtype)
-            dx, dw, db = conv2d_im2col_backward(G, col, x_shape, w, self.stride, self.padding,
+            dx, dw, db = conv2d_im2col_backward(G, x, w, self.stride, self.padding,
                                                 need_input_grad=self.needs_input_grad)
         self.weight.grad += dw
         if self.bias is not None:
