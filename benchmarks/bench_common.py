@@ -33,6 +33,27 @@ def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[floa
     return float(np.median(wall)), float(np.median(cpu))
 
 
+def paired_median_times(ours: Callable[[], object], theirs: Callable[[], object], steps: int,
+                        warmup: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """:func:`median_time` of ``ours`` and of ``theirs``, their calls alternating.
+
+    Alternating means a disturbance from other processes (a burst of load, a
+    frequency change) falls on both, so their ratio is steadier than when one
+    is timed after the other.
+    """
+    for _ in range(warmup):
+        ours()
+        theirs()
+    times: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
+    for _ in range(steps):
+        for i, fn in enumerate((ours, theirs)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            times[i].append((time.perf_counter() - t0, time.process_time() - c0))
+    ours_t, theirs_t = (tuple(float(v) for v in np.median(np.array(times[i]), axis=0)) for i in (0, 1))
+    return ours_t, theirs_t
+
+
 def fwd_bwd_steps(torch, ours: nn.Module, theirs, x: np.ndarray, input_grad: bool = True) -> tuple[Step, Step]:
     """Forward + backward of one layer in both libraries, same input and upstream gradient."""
     G = np.random.default_rng(1).standard_normal(ours(x).shape).astype(np.float32)

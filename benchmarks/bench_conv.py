@@ -40,7 +40,7 @@ from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import nnedu  # noqa: E402
-from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
+from bench_common import fwd_bwd_steps, median_time, paired_median_times, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
 
@@ -131,8 +131,7 @@ def main() -> None:
     print(f"\n{'nnedu vs PyTorch ' + torch.__version__ + ' CPU':<48s} {'nnedu ms':>9s} {'torch ms':>9s} "
           f"{'ratio':>7s} {'CPU-time ratio':>15s}")
     for name, ours_step, theirs_step in torch_rows(torch, args.batch):
-        ours, ours_cpu = median_time(ours_step, args.steps, args.warmup)
-        ref, ref_cpu = median_time(theirs_step, args.steps, args.warmup)
+        (ours, ours_cpu), (ref, ref_cpu) = paired_median_times(ours_step, theirs_step, args.steps, args.warmup)
         print(f"{name:<48s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours_cpu / ref_cpu:14.2f}x",
               flush=True)
 

@@ -41,7 +41,7 @@ from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import nnedu  # noqa: E402
-from bench_common import fwd_bwd_steps, median_time, train_steps  # noqa: E402
+from bench_common import fwd_bwd_steps, paired_median_times, train_steps  # noqa: E402
 
 from nnedu import nn  # noqa: E402
 
@@ -121,8 +121,7 @@ def main() -> None:
           f"float32, median of {args.steps} after {args.warmup} warm-up; forward + backward per row")
     print(f"\n{'':<42s} {'nnedu ms':>9s} {'torch ms':>9s} {'ratio':>7s} {'CPU-time ratio':>15s}")
     for name, ours_step, theirs_step in rows(torch, args.batch, conv=not args.no_conv):
-        ours, ours_cpu = median_time(ours_step, args.steps, args.warmup)
-        ref, ref_cpu = median_time(theirs_step, args.steps, args.warmup)
+        (ours, ours_cpu), (ref, ref_cpu) = paired_median_times(ours_step, theirs_step, args.steps, args.warmup)
         print(f"{name:<42s} {ours * 1e3:9.3f} {ref * 1e3:9.3f} {ours / ref:6.2f}x {ours_cpu / ref_cpu:14.2f}x",
               flush=True)
 
