@@ -434,12 +434,12 @@ def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarr
 
 def _input_grad_wide(w_t: np.ndarray, Gq: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
                      Wp: int) -> None:
-    r"""Stride 1: add :math:`	ext{col2im}(w_{mat}^T G_{mat})` of a block onto its padded pixels ``dxp``.
+    r"""Stride 1: add :math:`\text{col2im}(w_{mat}^T G_{mat})` of a block onto its padded pixels ``dxp``.
 
     In the wide layout kernel offset ``(p, q)`` is a shift of the flat image by ``p Wp + q``, and a shift
     commutes with the product by :math:`w[:, :, p, q]^T`. So the ``kw`` offsets of kernel row ``p`` need
     no adding: shift ``G_mat`` by ``q = 0 .. kw-1`` (``Gq[q]``, a block of ``kw * F`` rows) and one matrix
-    product gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,	ext{shift}_q(G_{mat})`. Then ``kh``
+    product gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,\text{shift}_q(G_{mat})`. Then ``kh``
     additions shift the row sums by ``p Wp`` onto the image. ``Gq[q, :, :q]`` stays 0 (nothing shifts in);
     what shifts across an image's end are junk columns, which are 0.
 
