@@ -34,22 +34,26 @@ def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[floa
 
 
 def paired_median_times(ours: Callable[[], object], theirs: Callable[[], object], steps: int,
-                        warmup: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """:func:`median_time` of ``ours`` and of ``theirs``, their calls alternating.
+                        warmup: int, run: int = 5) -> tuple[tuple[float, float], tuple[float, float]]:
+    """:func:`median_time` of ``ours`` and of ``theirs``, in alternating runs of ``run`` calls.
 
     Alternating means a disturbance from other processes (a burst of load, a
     frequency change) falls on both, so their ratio is steadier than when one
-    is timed after the other.
+    is timed after the other. The first call of each run is not counted: it
+    finds the caches full of the other library's data, and PyTorch's OpenMP
+    threads may still be spinning from its last call.
     """
     for _ in range(warmup):
         ours()
         theirs()
     times: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
-    for _ in range(steps):
+    while len(times[0]) < steps:
         for i, fn in enumerate((ours, theirs)):
-            t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            times[i].append((time.perf_counter() - t0, time.process_time() - c0))
+            for _ in range(run - 1):
+                t0, c0 = time.perf_counter(), time.process_time()
+                fn()
+                times[i].append((time.perf_counter() - t0, time.process_time() - c0))
     ours_t, theirs_t = (tuple(float(v) for v in np.median(np.array(times[i]), axis=0)) for i in (0, 1))
     return ours_t, theirs_t
 
