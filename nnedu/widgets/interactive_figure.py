@@ -2,8 +2,8 @@
 
 ``ipywidgets.interact(f, p=slider)`` shows ``f``'s pyplot output inside an
 Output widget: before the cell runs (a stored notebook opened fresh, the course
-website) that cell shows ``interactive(children=(FloatSlider(...`` and no
-picture. :class:`InteractiveFigure` takes a ``draw`` function that *returns* a
+website) that cell shows only the widget's text representation (``interactive(...)``
+and the settings of its sliders) and no picture. :class:`InteractiveFigure` takes a ``draw`` function that *returns* a
 :class:`matplotlib.figure.Figure` instead, and shows, like every nnedu widget,
 
 1. the controls (the live widgets; without a kernel, one line saying to run
