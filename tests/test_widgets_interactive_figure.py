@@ -57,12 +57,14 @@ def test_controls_are_named_and_draw_once_per_release():
     assert not slider.continuous_update and not named.continuous_update
 
 
-def test_an_error_in_draw_replaces_the_picture_by_its_message_and_closes_its_figure():
+def test_an_error_after_a_change_replaces_the_picture_by_its_message_and_closes_its_figure():
     view = InteractiveFigure(draw_line, slope=widgets.IntSlider(value=1, min=0, max=5))
     good = view.png
-    view.controls["slope"].value = 4
+    view.controls["slope"].value = 4                           # a callback: raising would go unseen
     assert view.error == "ValueError: slope 4 is too steep"
-    assert "image/png" not in view.figure.bundle and "slope 4 is too steep" in view.figure.bundle["text/plain"]
+    message = view.figure.bundle["text/plain"]
+    assert "image/png" not in view.figure.bundle and "slope 4 is too steep" in message
+    assert "Run draw_line(slope=4) in a cell to see where" in message
     assert "too steep" in view.figure.bundle["text/html"]
     assert view.png == good                                    # the last picture is kept for code to read
     assert plt.get_fignums() == []
@@ -70,14 +72,20 @@ def test_an_error_in_draw_replaces_the_picture_by_its_message_and_closes_its_fig
     assert view.error is None and "image/png" in view.figure.bundle
 
 
+def test_an_error_in_the_first_drawing_raises_in_the_cell():
+    with pytest.raises(ValueError, match="slope 4 is too steep"):       # with its traceback, where it happened
+        InteractiveFigure(draw_line, slope=widgets.IntSlider(value=4, min=0, max=5))
+    assert plt.get_fignums() == []
+
+
 def test_a_draw_that_shows_instead_of_returning_is_told_what_to_do():
     def shows(a):
         plt.plot([0, a])
         plt.show()
 
-    view = InteractiveFigure(shows, a=widgets.FloatSlider(value=1.0))
-    assert view.error.startswith("TypeError: shows must return a matplotlib Figure, got NoneType")
-    assert "instead of calling plt.show()" in view.error
+    with pytest.raises(TypeError, match=r"shows must return a matplotlib Figure, got NoneType \(return the "
+                                        r"figure instead of calling plt.show\(\)\)"):
+        InteractiveFigure(shows, a=widgets.FloatSlider(value=1.0))
     assert plt.get_fignums() == []
 
 

@@ -15,7 +15,8 @@ and the settings of its sliders) and no picture. :class:`InteractiveFigure` take
 Each drawing is rendered to PNG as the inline backend would render it, and
 every pyplot figure the drawing opened is closed, so the figure is not shown a
 second time at the end of the cell and no figures pile up while a student drags
-a slider. An exception in ``draw`` replaces the picture by its message.
+a slider. An exception in ``draw`` raises when the cell runs (with its traceback);
+after a control's change it replaces the picture by its message.
 """
 from __future__ import annotations
 
@@ -79,11 +80,19 @@ class InteractiveFigure:
     png : bytes
         The latest picture; unchanged when a drawing fails.
     error : str or None
-        The message shown instead of the picture when the latest drawing raised, else None.
+        ``"ExceptionType: message"`` when the drawing after the latest change raised (its message is
+        shown instead of the picture), else None.
     figure : LiveFigure
         The image output (``figure.bundle`` is what the cell shows).
     widget : ipywidgets.VBox
         The controls as one widget (CSS class ``nnedu-interactive-figure``).
+
+    Raises
+    ------
+    TypeError
+        If a control is neither a widget nor ``widgets.fixed``.
+    Exception
+        Whatever the first drawing (for the initial values) raises, or TypeError if it returns no figure.
 
     Examples
     --------
@@ -105,7 +114,7 @@ class InteractiveFigure:
         if not callable(draw):
             raise TypeError(f"InteractiveFigure: draw must be a function returning a matplotlib Figure, got {draw!r}")
         self.draw = draw
-        name = getattr(draw, "__name__", "the figure")
+        self._name = name = getattr(draw, "__name__", "draw")
         doc = (getattr(draw, "__doc__", None) or "").strip()
         self.description = description or (doc.splitlines()[0].rstrip(".") if doc else name)
         self.fixed: dict[str, Any] = {}
@@ -123,35 +132,44 @@ class InteractiveFigure:
                 control.description = arg
             if hasattr(control, "continuous_update"):
                 control.continuous_update = False
-            control.observe(self.update, names="value")
         self.kwargs: dict[str, Any] = {}
         self.png: bytes = b""
         self.error: str | None = None
         self.figure = LiveFigure(self.description)
         self.widget = widgets.VBox(list(self.controls.values()))
         self.widget.add_class("nnedu-interactive-figure")
-        self.update()
+        self.redraw()           # runs in the cell itself: an error raises here, with its traceback
+        for control in self.controls.values():
+            control.observe(self.update, names="value")
 
-    def update(self, _change: Any = None) -> None:
-        """Draw the figure for the controls' current values and show it (the controls' callback)."""
+    def redraw(self) -> None:
+        """Draw the figure for the controls' current values and show it; an exception in ``draw`` is raised."""
         self.kwargs = {arg: control.value for arg, control in self.controls.items()} | self.fixed
         opened_before = _pyplot_figures()
         fig = None
         try:
             fig = self.draw(**self.kwargs)
             if not isinstance(fig, Figure):
-                raise TypeError(f"{getattr(self.draw, '__name__', 'draw')} must return a matplotlib Figure, got "
-                                f"{type(fig).__name__} (return the figure instead of calling plt.show())")
-            png = render_png(fig)
-        except Exception as err:  # the student's code runs here: say what went wrong where the picture was
-            self.error = f"{type(err).__name__}: {err}"
-            self.figure.show_message(f"Could not draw {self.description}: {self.error}")
-            return
+                raise TypeError(f"{self._name} must return a matplotlib Figure, got {type(fig).__name__} "
+                                "(return the figure instead of calling plt.show())")
+            self.png = render_png(fig)
         finally:
             _close_pyplot(_pyplot_figures() - opened_before, fig)
         self.error = None
-        self.png = png
-        self.figure.show_png(png)
+        self.figure.show_png(self.png)
+
+    def update(self, _change: Any = None) -> None:
+        """The controls' callback: :meth:`redraw`, with an exception's message where the picture was.
+
+        (An exception raised in a callback would go to the kernel's log, unseen by the student.)
+        """
+        try:
+            self.redraw()
+        except Exception as err:
+            self.error = f"{type(err).__name__}: {err}"
+            call = ", ".join(f"{arg}={value!r}" for arg, value in self.kwargs.items())
+            self.figure.show_message(f"Could not draw {self.description}: {self.error}. "
+                                     f"Run {self._name}({call}) in a cell to see where.")
 
     def _ipython_display_(self) -> None:
         names = ", ".join(self.controls) or "no controls"
