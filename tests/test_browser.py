@@ -2,10 +2,12 @@
 
 What a student does, automated: open every notebook with a widget cell (02, 03,
 05, 06, 07, 09) *as stored*, before running anything, and see a picture (not
-``VBox(children=...)`` or ``interactive(children=...)``) in every widget cell; then run all cells of 06,
-see no errors and no "Error displaying widget", move the learning-rate slider
-of the optimizer playground with the keyboard and see the plot change. Screenshots go to a folder printed at the start of the
-test (``NNEDU_SCREENSHOT_DIR`` overrides it).
+``VBox(children=...)`` or ``interactive(children=...)``) in every widget cell;
+then run all cells of 06, see no errors and no "Error displaying widget", move
+the learning-rate slider of the optimizer playground with the keyboard and see
+the plot change; run 05 and see its pooling figure (an ``InteractiveFigure``)
+follow its slider, in place. Screenshots go to a folder printed at the start of
+the test (``NNEDU_SCREENSHOT_DIR`` overrides it).
 
 Needs Debian's ``chromium`` package (``/usr/bin/chromium``, installed by
 ``.ci/run``; never a Playwright browser download). Without it the test skips

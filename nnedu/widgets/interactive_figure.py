@@ -2,8 +2,9 @@
 
 ``ipywidgets.interact(f, p=slider)`` shows ``f``'s pyplot output inside an
 Output widget: before the cell runs (a stored notebook opened fresh, the course
-website) that cell shows only the widget's text representation (``interactive(...)``
-and the settings of its sliders) and no picture. :class:`InteractiveFigure` takes a ``draw`` function that *returns* a
+website) that cell shows only the widget's text representation
+(``interactive(...)`` and the settings of its sliders) and no picture.
+:class:`InteractiveFigure` takes a ``draw`` function that *returns* a
 :class:`matplotlib.figure.Figure` instead, and shows, like every nnedu widget,
 
 1. the controls (the live widgets; without a kernel, one line saying to run
@@ -44,6 +45,7 @@ def _pyplot_figures() -> set[int]:
 
 
 def _close_pyplot(numbers: set[int], fig: Any) -> None:
+    """Close the pyplot figures ``numbers`` and ``fig`` (if pyplot manages it), so no cell shows them again."""
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
         return
