@@ -251,10 +251,10 @@ def plot_decision_regions(ax: Any, xx: np.ndarray, yy: np.ndarray, regions: np.n
     ax.set_aspect("equal")
 
 
-def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, cmap: str = "viridis",
-              symmetric: bool = False, label: str = "value", axes: Any = None, cell: float = 1.3,
-              title: str | None = None, row_labels: Sequence[str] | None = None,
-              col_labels: Sequence[str] | None = None) -> Any:
+def plot_maps(maps: np.ndarray | Sequence[np.ndarray], titles: Sequence[str] | None = None, ncols: int = 8,
+              cmap: str = "viridis", symmetric: bool = False, label: str = "value", axes: Any = None,
+              cell: float = 1.3, title: str | None = None, row_labels: Sequence[str] | None = None,
+              col_labels: Sequence[str] | None = None, vmin: float | None = None, vmax: float | None = None) -> Any:
     """Show 2-D maps ``(n, H, W)`` (feature maps, filters) on ONE shared colour scale, with a colour bar.
 
     Sharing the scale makes the panels comparable (a pale map is a weak response, not a
@@ -262,8 +262,9 @@ def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int 
 
     Parameters
     ----------
-    maps : np.ndarray
-        ``(n, H, W)``; ``(n, 1, H, W)`` is accepted too.
+    maps : np.ndarray or sequence of np.ndarray
+        ``(n, H, W)``; ``(n, 1, H, W)`` is accepted too, and so is a list of 2-D maps of different
+        sizes (an image and its pooled versions: each fills a panel of the same size).
     titles : sequence of str, optional
         One per map.
     ncols : int
@@ -284,18 +285,25 @@ def plot_maps(maps: np.ndarray, titles: Sequence[str] | None = None, ncols: int 
         Figure title.
     row_labels, col_labels : sequence of str, optional
         Labels left of each row and above each column of the grid (e.g. "filter f", "input map c").
+    vmin, vmax : float, optional
+        The ends of the colour scale, e.g. 0 and 1 for pixel values (default: from the maps, as above).
     """
-    m = np.asarray(maps, dtype=np.float64)
-    if m.ndim == 4 and m.shape[1] == 1:
-        m = m[:, 0]
-    if m.ndim != 3 or len(m) == 0:
-        raise ValueError(f"plot_maps: expected maps of shape (n, H, W) with n >= 1, got {np.shape(maps)}")
-    if symmetric:
-        vmax = float(np.abs(m).max()) or 1.0
-        vmin = -vmax
+    if isinstance(maps, (list, tuple)) and maps and all(np.ndim(a) == 2 for a in maps):
+        m = [np.asarray(a, dtype=np.float64) for a in maps]
     else:
-        vmin, vmax = float(m.min()), float(m.max())
-        vmax = vmax if vmax > vmin else vmin + 1.0
+        m = np.asarray(maps, dtype=np.float64)
+        if m.ndim == 4 and m.shape[1] == 1:
+            m = m[:, 0]
+        if m.ndim != 3 or len(m) == 0:
+            raise ValueError(f"plot_maps: expected maps of shape (n, H, W) with n >= 1, or a list of 2-D maps, "
+                             f"got {np.shape(maps) if isinstance(maps, np.ndarray) else type(maps).__name__}")
+    low, high = min(float(a.min()) for a in m), max(float(a.max()) for a in m)
+    if symmetric:
+        high = max(abs(low), abs(high)) or 1.0
+        low = -high
+    high = high if high > low else low + 1.0
+    vmin = low if vmin is None else vmin
+    vmax = high if vmax is None else vmax
     ncols = max(1, min(ncols, len(m)))
     nrows = -(-len(m) // ncols)
     if nrows == 1:

@@ -1,11 +1,13 @@
-"""End to end: notebooks 06 and 07 in a real JupyterLab, driven by a real (headless) Chromium.
+"""End to end: the widget notebooks in a real JupyterLab, driven by a real (headless) Chromium.
 
-What a student does, automated: open ``06_optimizers_schedulers.ipynb`` and
-``07_mlp_mnist.ipynb`` *as stored*, before running anything, and see a picture
-(not ``VBox(children=...)``) in every widget cell; then run all cells of 06,
-see no errors and no "Error displaying widget", move the learning-rate slider
-of the optimizer playground with the keyboard and see the plot change. Screenshots go to a folder printed at the start of the
-test (``NNEDU_SCREENSHOT_DIR`` overrides it).
+What a student does, automated: open every notebook with a widget cell (02, 03,
+05, 06, 07, 09) *as stored*, before running anything, and see a picture (not
+``VBox(children=...)`` or ``interactive(children=...)``) in every widget cell;
+then run all cells of 06, see no errors and no "Error displaying widget", move
+the learning-rate slider of the optimizer playground with the keyboard and see
+the plot change; run 05 and see its pooling figure (an ``InteractiveFigure``)
+follow its slider, in place. Screenshots go to a folder printed at the start of
+the test (``NNEDU_SCREENSHOT_DIR`` overrides it).
 
 Needs Debian's ``chromium`` package (``/usr/bin/chromium``, installed by
 ``.ci/run``; never a Playwright browser download). Without it the test skips
@@ -30,7 +32,13 @@ from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "06_optimizers_schedulers.ipynb"
-WIDGET_NOTEBOOKS = ("06_optimizers_schedulers.ipynb", "07_mlp_mnist.ipynb")
+#: Every notebook with a widget cell, and how many nnedu widget cells it has.
+WIDGET_CELLS = {"02_softmax_cross_entropy.ipynb": 1, "03_batchnorm.ipynb": 1, "05_pooling_padding.ipynb": 1,
+                "06_optimizers_schedulers.ipynb": 2, "07_mlp_mnist.ipynb": 1, "09_initialisation.ipynb": 1}
+WIDGET_NOTEBOOKS = tuple(WIDGET_CELLS)
+#: How an nnedu widget is made in a cell.
+NNEDU_WIDGET = re.compile(r"(OptimizerPlayground|SchedulerExplorer|TrainingDashboard|SoftmaxExplorer|"
+                          r"InteractiveFigure)\(")
 
 # every wait below is bounded; together they stay well under three minutes
 SERVER_START_S = 60
@@ -70,7 +78,7 @@ def screenshot_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 serving temporary copies of notebooks 06 and 07, in quick mode."""
+    """A JupyterLab server on 127.0.0.1 serving temporary copies of the widget notebooks, in quick mode."""
     root = tmp_path_factory.mktemp("lab")
     work = root / "notebooks"
     work.mkdir()
@@ -139,7 +147,7 @@ JS_WIDGET_CELLS = """() => {
     for (let i = 0; i < cell.model.outputs.length; i++) outs.push(cell.model.outputs.get(i).toJSON());
     if (!outs.some(o => o.data && o.data[WIDGET])) continue;
     const area = cell.node.querySelector('.jp-OutputArea');
-    found.push({index, source: cell.model.sharedModel.getSource().slice(0, 300),
+    found.push({index, source: cell.model.sharedModel.getSource(),
                 text: area ? area.innerText : '',
                 images: area ? area.querySelectorAll('img').length : 0,
                 rendered: !!area && area.querySelectorAll('.jp-OutputArea-output').length >= outs.length});
@@ -275,15 +283,73 @@ def test_widget_cells_show_a_picture_before_they_run(jupyterlab, screenshot_dir,
                               cell["index"])
                 page.screenshot(path=str(screenshot_dir / f"10_{stem}_stored_widget_{i}.png"))
             for cell in cells:                          # every cell with a widget output (progress bars too)
-                assert "VBox(" not in cell["text"] and "HBox(" not in cell["text"], (
+                assert not re.search(r"\b(VBox|HBox|interactive)\(", cell["text"]), (
                     f"a widget cell of {notebook} shows a raw widget repr before it runs: {cell}")
                 assert "Error displaying widget" not in cell["text"], cell
-            ours = [c for c in cells if re.search(r"(OptimizerPlayground|SchedulerExplorer|TrainingDashboard)\(",
-                                                  c["source"])]
-            expected = {"06": 2, "07": 1}[stem]
+            ours = [c for c in cells if NNEDU_WIDGET.search(c["source"])]
+            expected = WIDGET_CELLS[notebook]
             assert len(ours) == expected, f"expected {expected} nnedu widget cells in {notebook}, found {cells}"
             for cell in ours:
                 assert cell["images"] >= 1, f"a widget cell of {notebook} shows no picture before it runs: {cell}"
                 assert "run this cell" in cell["text"], f"no hint to run the cell: {cell}"
+        finally:
+            context.close()
+
+
+JS_FIGURE_CELL = """() => {
+  // the InteractiveFigure's cell: its pictures (the stored one is replaced in place, never added to)
+  const cell = [...document.querySelectorAll('.jp-Cell')].find(c => c.querySelector('.nnedu-interactive-figure'));
+  if (!cell) return null;
+  const imgs = [...cell.querySelectorAll('.jp-OutputArea-output img')];
+  return {images: imgs.length, src: imgs.length ? imgs[0].getAttribute('src') : null,
+          text: cell.querySelector('.jp-OutputArea').innerText};
+}"""
+
+
+def test_interactive_figure_follows_its_slider_in_jupyterlab(jupyterlab, screenshot_dir):
+    """Notebook 05 run in JupyterLab: the pooling figure is one picture, and moving a slider redraws it in place."""
+    require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
+    from playwright.sync_api import sync_playwright
+
+    notebook = "05_pooling_padding.ipynb"
+    with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{jupyterlab['url']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}",
+                      wait_until="domcontentloaded", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget && "
+                                   f"window.jupyterapp.shell.currentWidget.context.path === {notebook!r}",
+                                   timeout=60_000, polling=250)
+            page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_READY_MS, polling=500)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+            page.wait_for_function(JS_NO_OUTPUTS, timeout=30_000, polling=250)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(JS_ALL_CELLS_RAN, timeout=RUN_ALL_MS, polling=1000)
+            assert page.evaluate(JS_MODEL_ERRORS) == []
+            page.wait_for_function(f"() => {{ const c = ({JS_FIGURE_CELL})(); return c && c.images > 0; }}",
+                                   timeout=30_000, polling=250)
+            before = page.evaluate(JS_FIGURE_CELL)
+            # one picture: the drawing's pyplot figure is closed, so the inline backend does not show it again
+            assert before["images"] == 1, before
+            assert before["src"].startswith("data:image/png"), before["src"][:40]
+            slider = page.locator(".nnedu-interactive-figure .widget-slider").first
+            slider.scroll_into_view_if_needed()
+            readout = slider.locator(".widget-readout").inner_text()
+            handle = slider.locator(".noUi-handle").first
+            handle.focus()
+            handle.press("ArrowRight")
+            page.wait_for_function(f"() => ({JS_FIGURE_CELL})().src !== {before['src']!r}",
+                                   timeout=PLOT_CHANGE_MS, polling=250)
+            page.wait_for_function(JS_KERNEL_IDLE, timeout=PLOT_CHANGE_MS, polling=500)
+            after = page.evaluate(JS_FIGURE_CELL)
+            page.screenshot(path=str(screenshot_dir / "20_05_interactive_figure_after.png"))
+            assert slider.locator(".widget-readout").inner_text() != readout
+            assert after["images"] == 1 and after["src"].startswith("data:image/png"), after
+            assert "Could not draw" not in after["text"], after["text"]
         finally:
             context.close()

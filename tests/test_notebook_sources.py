@@ -54,6 +54,56 @@ def test_stored_outputs_come_from_one_top_to_bottom_run(stem):
         "with a fresh kernel")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: How a widget's own text looks (ipywidgets' repr): what a stored notebook shows until its cell runs again.
+WIDGET_REPRS = ("interactive(", "VBox(", "HBox(", "Output(")
+
+
+def _widget_cell_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Why cells would show a widget's repr (or no picture) when the stored notebook is opened, if they would."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        data = [o.get("data", {}) for o in cell.outputs]
+        for d in data:
+            text = str(d.get("text/plain", ""))
+            if text.startswith(WIDGET_REPRS):
+                problems.append(f"cell {i} stores a widget's repr as its text: {text[:60]!r}")
+        if any(WIDGET_VIEW in d for d in data):
+            hints = [str(d.get("text/plain", "")) for d in data if WIDGET_VIEW in d]
+            if not all("run this cell" in h for h in hints):
+                problems.append(f"cell {i}: a widget whose text fallback does not say to run the cell: {hints}")
+            if not any("image/png" in d for d in data):
+                problems.append(f"cell {i}: a widget cell without a picture of its figure")
+    return problems
+
+
+@pytest.mark.parametrize("stem", PAIRS)
+def test_widget_cells_store_a_hint_and_a_picture(stem):
+    """Opened as stored (GitHub, the course website, JupyterLab before a run): a picture, never VBox(...).
+
+    ``nnedu.widgets`` widgets (and :class:`~nnedu.widgets.InteractiveFigure` in place of
+    ``ipywidgets.interact``) store the figure as an ordinary image and a one-line hint as the controls' text.
+    """
+    problems = _widget_cell_problems(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
+    assert not problems, f"{stem}: " + "; ".join(problems)
+
+
+def test_widget_cell_rule_catches_interact_and_a_missing_picture():
+    def nb(*outputs):
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=list(outputs))])
+
+    view = {WIDGET_VIEW: {"model_id": "m"}}
+    interact = nbformat.v4.new_output("display_data", {"text/plain": "interactive(children=(FloatSlider(", **view})
+    hint = nbformat.v4.new_output("display_data", {"text/plain": "sliders: run this cell to use the controls", **view})
+    picture = nbformat.v4.new_output("display_data", {"image/png": "iVBOR", "text/plain": "<figure>"})
+    assert len(_widget_cell_problems(nb(interact))) == 3
+    assert _widget_cell_problems(nb(hint)) == ["cell 0: a widget cell without a picture of its figure"]
+    assert _widget_cell_problems(nb(hint, picture)) == []
+    assert _widget_cell_problems(nb(nbformat.v4.new_output("execute_result", {"text/plain": "VBox(children=()"})))
+
+
 def _trailing_semicolon_problem(source: str) -> str:
     """Why a cell ending in ';' would show a different output under nbval, or '' if it is fine.
 

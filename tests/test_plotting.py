@@ -121,6 +121,22 @@ def test_plot_maps_shares_one_scale_and_has_a_colour_bar():
         plot_maps(np.zeros((4, 4)))
 
 
+def test_plot_maps_shows_maps_of_different_sizes_on_a_fixed_scale():
+    from nnedu.plotting import plot_maps
+    digit, pooled = np.linspace(0, 0.8, 28 * 28).reshape(28, 28), np.full((14, 14), 0.5)
+    fig = plot_maps([digit, pooled], ["28x28", "14x14"], cmap="gray", vmin=0, vmax=1, label="pixel value")
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert [im.get_array().shape for im in images] == [(28, 28), (14, 14)]
+    assert all(im.get_clim() == (0, 1) for im in images)
+    assert [ax.get_ylabel() for ax in fig.axes].count("pixel value") == 1
+    plt.close(fig)
+    fig = plot_maps([digit, pooled])                           # default scale: over all the maps
+    assert fig.axes[0].get_images()[0].get_clim() == (0.0, 0.8)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="plot_maps"):
+        plot_maps([])
+
+
 def test_plot_curves_tells_curves_apart_without_colour():
     from nnedu.plotting import plot_curves
     fig = plot_curves({"a": [1, 2, 3], "b": [3, 2, 1], "c": [2, 2, 2]}, "epoch", "loss", logy=True)

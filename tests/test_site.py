@@ -185,7 +185,7 @@ JS_PAGE_FACTS = r"""() => {
     mathErrors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
     images: document.images.length,
     brokenImages: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120)),
-    widgetText: /[VH]Box\(children=/.test(document.body.innerText),
+    widgetText: /([VH]Box|interactive)\(children=/.test(document.body.innerText),
     title: document.title,
   };
 }"""
@@ -243,7 +243,8 @@ def test_site_in_chromium_offline(site, server, screenshot_dir, capsys):
                 assert f["unrendered"] == [], f"{name}: formulas MathJax did not render: {f['unrendered']}"
                 assert f["mathErrors"] == 0, f"{name}: {f['mathErrors']} MathJax error marks"
                 assert f["brokenImages"] == [], f"{name}: images that did not load: {f['brokenImages']}"
-                assert not f["widgetText"], f"{name}: a widget's text repr (VBox(children=...)) is shown"
+                assert not f["widgetText"], (f"{name}: a widget's text repr (VBox(children=...), "
+                                             "interactive(children=...)) is shown")
             assert blocked == [], f"requests to outside the site: {blocked}"
             assert failed == [], f"failed requests: {failed}"
             assert bad_status == [], f"HTTP errors: {bad_status}"
