@@ -402,76 +402,76 @@ def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarr
     wide = (sh, sw) == (1, 1)
     size, count = _blocks(N, K * L * x.itemsize)
     dw_blocks = np.empty((count, K, F), dtype=dtype)                  # each block's dw_mat^T
-    dxp = np.zeros((C, N) + xp.shape[2:], dtype=dtype) if need_input_grad else None   # channels first
-    if wide:     # w_mat^T, regrouped: rows (p, c), columns (q, f), for the G shifted by q (see below)
+    dxp = np.zeros(xp.shape, dtype=dtype) if need_input_grad else None
+    if wide:     # w_mat^T, regrouped: rows (p, c), columns (q, f), for G shifted by q (_input_grad_wide)
         w_t = weight.transpose(2, 1, 3, 0).reshape(kh * C, kw * F)
     else:        # w_mat^T with rows in (p, q, c) order
         w_t = weight.transpose(2, 3, 1, 0).reshape(kh * kw * C, F)
     shifts = kw if wide and dxp is not None else 1
 
     def backward_blocks(blocks: slice) -> None:
-        col = np.empty((C, kh, kw, size, Ho, Wc), dtype=dtype)       # this thread's buffers, reused
-        Gq = np.zeros((shifts, F, size, Ho, Wc), dtype=dtype)         # Gq[0] is G_mat; junk columns stay 0
+        col = np.empty((size, C, kh, kw, Ho, Wc), dtype=dtype)       # this thread's buffers, reused
+        Gq = np.zeros((size, shifts, F, Ho, Wc), dtype=dtype)         # Gq[:, 0] is G; junk columns stay 0
         for b in range(blocks.start, blocks.stop):
             n = slice(b * size, min(N, (b + 1) * size))
             m = n.stop - n.start
-            np.copyto(col[:, :, :, :m], windows[n].transpose(1, 2, 3, 0, 4, 5))   # im2col of the block
-            Gq[0, :, :m, :, :Wo] = grad_out[n].transpose(1, 0, 2, 3)
-            col_mat, G_mat = col[:, :, :, :m].reshape(K, m * L), Gq[0, :, :m].reshape(F, m * L)
-            np.matmul(col_mat, G_mat.T, out=dw_blocks[b])             # dw_mat^T = col G_mat^T
+            np.copyto(col[:m], windows[n])                            # im2col of the block
+            Gq[:m, 0, :, :, :Wo] = grad_out[n]
+            col_n, G_n = col[:m].reshape(m, K, L), Gq[:m, 0].reshape(m, F, L)
+            np.matmul(col_n, G_n.transpose(0, 2, 1)).sum(axis=0, out=dw_blocks[b])   # sum_n col_n G_n^T
             if dxp is None:
                 continue
             if wide:
-                _input_grad_wide(w_t, Gq[:, :, :m], dxp[:, n], (kh, kw), Wp)
+                _input_grad_wide(w_t, Gq[:m], dxp[n], (kh, kw))
             else:
-                _input_grad_strided(w_t, G_mat, dxp[:, n], (kh, kw), (sh, sw), (Ho, Wc))
+                _input_grad_strided(w_t, G_n, dxp[n], (kh, kw), (sh, sw), (Ho, Wc))
     parallel_for(count, backward_blocks, work=N * K * L)
     dw = dw_blocks.sum(axis=0).T.reshape(weight.shape)
     db = grad_out.sum(axis=(0, 2, 3), dtype=dtype)
-    dx = dxp[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3) if dxp is not None else None
+    dx = dxp[:, :, ph:ph + H, pw:pw + W] if dxp is not None else None
     return dx, dw, db
 
 
-def _input_grad_wide(w_t: np.ndarray, Gq: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
-                     Wp: int) -> None:
-    r"""Stride 1: add :math:`\text{col2im}(w_{mat}^T G_{mat})` of a block onto its padded pixels ``dxp``.
+def _input_grad_wide(w_t: np.ndarray, Gq: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int]) -> None:
+    r"""Stride 1: add :math:`\text{col2im}(w_{mat}^T G_n)` of a block's samples onto their padded pixels ``dxp``.
 
     In the wide layout kernel offset ``(p, q)`` is a shift of the flat image by ``p Wp + q``, and a shift
     commutes with the product by :math:`w[:, :, p, q]^T`. So the ``kw`` offsets of kernel row ``p`` need
-    no adding: shift ``G_mat`` by ``q = 0 .. kw-1`` (``Gq[q]``, a block of ``kw * F`` rows) and one matrix
-    product gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,\text{shift}_q(G_{mat})`. Then ``kh``
-    additions shift the row sums by ``p Wp`` onto the image. ``Gq[q, :, :q]`` stays 0 (nothing shifts in);
-    what shifts across an image's end are junk columns, which are 0.
+    no adding: shift ``G_n`` by ``q = 0 .. kw-1`` (``Gq[n, q]``, together ``kw * F`` rows) and one matrix
+    product per sample gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,\text{shift}_q(G_n)`. Then
+    ``kh`` additions shift the row sums by ``p Wp`` onto the image. ``Gq[n, q]`` starts with ``q`` zeros
+    (nothing shifts in); what shifts from one channel's grid into the next are junk columns, which are 0.
 
-    ``w_t``: ``(kh*C, kw*F)``, ``w_t[(p, c), (q, f)] = w[f, c, p, q]``. ``Gq``: ``(kw, F, m, Ho, Wp)``
-    with ``Gq[0]`` filled. ``dxp``: ``(C, m, Hp + 1, Wp)``.
+    ``w_t``: ``(kh*C, kw*F)``, ``w_t[(p, c), (q, f)] = w[f, c, p, q]``. ``Gq``: ``(m, kw, F, Ho, Wp)``
+    with ``Gq[:, 0]`` filled. ``dxp``: ``(m, C, Hp + 1, Wp)``.
     """
     kh, kw = kernel_size
-    C, m = dxp.shape[:2]
-    F = Gq.shape[1]
-    flat = Gq.reshape(kw, F, -1)                                      # (kw, F, m*L)
-    L = flat.shape[-1] // m
+    m, C, _, Wp = dxp.shape
+    F, Ho = Gq.shape[2:4]
+    L = Ho * Wp
+    G = Gq[:, 0].reshape(m, F * L)
     for q in range(1, kw):
-        flat[q, :, q:] = flat[0, :, :-q]                              # G_mat shifted right by q
-    rows = np.matmul(w_t, flat.reshape(kw * F, m * L)).reshape(kh, C, m, L)   # sum over q, per row p
-    image = dxp.reshape(C, m, -1)
+        Gq[:, q].reshape(m, F * L)[:, q:] = G[:, :-q]                 # G_n shifted right by q
+    rows = np.matmul(w_t, Gq.reshape(m, kw * F, L))                   # (m, kh*C, L): sum over q, per row p
+    image = dxp.reshape(m, C, -1)
     for p in range(kh):
-        image[:, :, p * Wp:p * Wp + L] += rows[p]                     # shift by p rows
+        image[:, :, p * Wp:p * Wp + L] += rows[:, p * C:(p + 1) * C]  # shift by p rows
 
 
-def _input_grad_strided(w_t: np.ndarray, G_mat: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
+def _input_grad_strided(w_t: np.ndarray, G_n: np.ndarray, dxp: np.ndarray, kernel_size: tuple[int, int],
                         stride: tuple[int, int], grid: tuple[int, int]) -> None:
-    """Any stride: ``dcol = w_mat^T G_mat``, then col2im, one kernel offset ``(p, q)`` at a time.
+    """Any stride: ``dcol_n = w_mat^T G_n``, then col2im, one kernel offset ``(p, q)`` at a time.
 
-    ``w_t``: ``(kh*kw*C, F)`` with rows in ``(p, q, c)`` order. ``dxp``: ``(C, m, Hp + 1, Wp)``.
+    ``w_t``: ``(kh*kw*C, F)`` with rows in ``(p, q, c)`` order. ``G_n``: ``(m, F, L)``.
+    ``dxp``: ``(m, C, Hp + 1, Wp)``.
     """
     (kh, kw), (Ho, Wc) = kernel_size, grid
-    C, m = dxp.shape[:2]
-    dcol = np.matmul(w_t, G_mat).reshape(kh, kw, C, m, Ho, Wc)
-    windows = _wide_windows(dxp.transpose(1, 0, 2, 3), (kh, kw), stride, grid, writeable=True)
+    m, C = dxp.shape[:2]
+    dcol = np.matmul(w_t, G_n).reshape(m, kh, kw, C, Ho, Wc)
+    windows = _wide_windows(dxp, (kh, kw), stride, grid, writeable=True)
     for p in range(kh):
         for q in range(kw):
-            windows[:, :, p, q] += dcol[p, q].transpose(1, 0, 2, 3)
+            windows[:, :, p, q] += dcol[:, p, q]
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
