@@ -101,6 +101,30 @@ def test_nested_calls_run_serially_instead_of_deadlocking(threads):
     assert (out == 1).all()
 
 
+def test_calls_from_two_threads_at_once_both_complete(threads):
+    """A widget callback and the main thread may both compute: the second caller runs its job serially."""
+    nnedu.set_num_threads(2, blas_threads=None)
+    hits = np.zeros((2, 1000), dtype=int)
+    inside_first = threading.Event()
+    release_first = threading.Event()
+
+    def first(s):
+        inside_first.set()
+        release_first.wait(30)
+        hits[0, s] += 1
+
+    def second(s):
+        hits[1, s] += 1
+
+    caller = threading.Thread(target=_parallel.parallel_for, args=(1000, first), kwargs={"work": 10**8})
+    caller.start()
+    assert inside_first.wait(30)
+    _parallel.parallel_for(1000, second, work=10**8)      # the workers are busy: runs serially, no deadlock
+    release_first.set()
+    caller.join(30)
+    assert (hits == 1).all()
+
+
 def test_set_num_threads_validates(threads):
     with pytest.raises(ValueError, match="at least 1"):
         nnedu.set_num_threads(0)

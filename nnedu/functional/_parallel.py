@@ -10,45 +10,94 @@ itself and then *sleeps* until the others are done.
 
 Two properties follow, and both are tested:
 
-* **The numbers do not depend on the thread count.** No sum is ever split
-  between threads (a matrix product is cut along its output rows or columns,
-  never along the summed axis), so 1 and 8 threads give bit-identical results.
+* **The numbers do not depend on the thread count.** No sum is split
+  according to the number of threads (a matrix product is cut along its output
+  rows or columns, never along the summed axis; the convolution's weight
+  gradient is summed over fixed blocks of samples, in block order), so 1 and 8
+  threads give bit-identical results.
 * **No cliff on a busy machine.** A waiting thread sleeps instead of spinning,
   so when other programs take the cores the work slows down in proportion; it
   never fights for the core it is waiting for (see :mod:`nnedu.threads`).
 
 The number of threads is :func:`nnedu.threads.get_num_threads`. Small arrays
-(fewer than :data:`MIN_ELEMENTS` elements per piece) are not split: starting a
-thread costs microseconds. Calls from inside a piece run serially.
+(fewer than :data:`MIN_ELEMENTS` elements per piece) are not split: handing a
+piece to another thread costs tens of microseconds. Calls from inside a piece,
+or from a second thread while the workers are busy, run serially.
 """
 from __future__ import annotations
 
 import contextvars
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
 
-#: Do not make pieces smaller than this many elements (about 128 KB of float32).
-MIN_ELEMENTS = 32_768
+#: Do not make pieces smaller than this many elements (512 KB of float32): handing a piece to another
+#: thread costs some 15-50 microseconds (more on a virtual machine whose idle cores must be woken).
+MIN_ELEMENTS = 131_072
 
 _num_threads = 1
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_workers: list[_Worker] | None = None
+_lock = threading.Lock()          # held while a parallel_for uses the workers, and while they change
 _inside = threading.local()
+
+
+class _Worker:
+    """One helper thread. It sleeps on a lock until it is handed a piece, runs it, and signals back.
+
+    Plain locks used as signals are the cheapest hand-over Python has (a
+    ``concurrent.futures`` pool adds a queue and a future per piece, about
+    twice the cost), and a sleeping worker takes no CPU time from other programs.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._go, self._done = threading.Lock(), threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._job: tuple[contextvars.Context, Callable[[slice], Any], slice] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._go.acquire()
+            if self._job is None:                         # told to stop
+                return
+            context, body, s = self._job
+            try:
+                context.run(_run_piece, body, s)
+            except BaseException as err:  # noqa: BLE001 - handed to the caller by wait()
+                self._error = err
+            self._done.release()
+
+    def start(self, body: Callable[[slice], Any], s: slice) -> None:
+        """Run ``body(s)`` on this thread, in a copy of the caller's context (so ``np.errstate`` holds)."""
+        self._job, self._error = (contextvars.copy_context(), body, s), None
+        self._go.release()
+
+    def wait(self) -> BaseException | None:
+        """Wait for the piece to finish; return its exception, if any."""
+        self._done.acquire()
+        self._job = None
+        return self._error
+
+    def stop(self) -> None:
+        self._job = None
+        self._go.release()
+        self._thread.join()
 
 
 def set_pool_size(n: int) -> None:
     """Use ``n`` threads from now on (the caller's thread counts as one). Called by :mod:`nnedu.threads`."""
-    global _num_threads, _pool
+    global _num_threads, _workers
     if n < 1:
         raise ValueError(f"the number of threads must be at least 1, got {n}")
-    with _pool_lock:
-        old, _pool, _num_threads = _pool, None, int(n)
-    if old is not None:
-        old.shutdown(wait=True)
+    with _lock:
+        old, _workers, _num_threads = _workers, None, int(n)
+    for worker in old or ():
+        worker.stop()
 
 
 def pool_size() -> int:
@@ -57,21 +106,13 @@ def pool_size() -> int:
 
 
 def _forget_pool_in_child() -> None:
-    """After ``os.fork()`` the child has none of the parent's threads: start a new pool when needed."""
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
+    """After ``os.fork()`` the child has none of the parent's threads: start new workers when needed."""
+    global _workers, _lock
+    _workers, _lock = None, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="nnedu")
-        return _pool
 
 
 def _run_piece(body: Callable[[slice], Any], s: slice) -> None:
@@ -89,28 +130,32 @@ def parallel_for(n: int, body: Callable[[slice], Any], work: int | None = None) 
     ``work`` (default ``n``) is the number of elements the whole job touches; it
     decides how many pieces are worth making. Returns when every piece is done;
     an exception in any piece is raised here, after all pieces have finished.
+    Calls from inside a piece, or from a second thread while the workers are
+    busy, run serially.
     """
+    global _workers
     work = n if work is None else work
     k = min(_num_threads, n, max(1, work // MIN_ELEMENTS))
-    if k <= 1 or getattr(_inside, "active", False):
+    if k <= 1 or getattr(_inside, "active", False) or not _lock.acquire(blocking=False):
         body(slice(0, n))
         return
-    bounds = [n * i // k for i in range(k + 1)]
-    pieces = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
-    pool = _executor()
-    # each piece runs in a copy of the caller's context, so np.errstate (a context variable) holds there too
-    futures: list[Future] = [pool.submit(contextvars.copy_context().run, _run_piece, body, s)
-                             for s in pieces[1:]]
-    error: BaseException | None = None
     try:
-        _run_piece(body, pieces[0])
-    except BaseException as err:  # noqa: BLE001 - re-raised below, once the other pieces are done
-        error = err
-    for f in futures:
+        if _workers is None:
+            _workers = [_Worker(f"nnedu_{i}") for i in range(_num_threads - 1)]
+        bounds = [n * i // k for i in range(k + 1)]
+        helpers = _workers[:k - 1]
+        for i, worker in enumerate(helpers, start=1):
+            worker.start(body, slice(bounds[i], bounds[i + 1]))
+        error: BaseException | None = None
         try:
-            f.result()
-        except BaseException as err:  # noqa: BLE001
-            error = error or err
+            _run_piece(body, slice(bounds[0], bounds[1]))
+        except BaseException as err:  # noqa: BLE001 - re-raised below, once the other pieces are done
+            error = err
+        for worker in helpers:
+            piece_error = worker.wait()                   # wait for every piece, even after an error
+            error = error or piece_error
+    finally:
+        _lock.release()
     if error is not None:
         raise error
 
