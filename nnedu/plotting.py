@@ -376,6 +376,13 @@ def plot_curves(curves: dict[str, Sequence[float]], xlabel: str, ylabel: str, ax
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if logy:
         ax.set_yscale("log")
+        values = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in curves.values()])
+        values = values[np.isfinite(values) & (values > 0)]
+        if values.size and values.max() < 10 * values.min():     # within one decade: 1.5, not 1.5x10^0
+            from matplotlib.ticker import FuncFormatter
+            plain = FuncFormatter(lambda v, _: f"{v:g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     if legend:

@@ -197,3 +197,19 @@ def test_plot_maps_labels_rows_and_columns_and_keeps_a_single_row_readable():
     fig = plot_maps(np.zeros((4, 28, 28)), cell=1.0)           # one row: at least 1.5 inches high
     assert fig.get_size_inches()[1] >= 1.5
     plt.close(fig)
+
+
+def test_plot_curves_log_axis_within_a_decade_has_plain_tick_labels():
+    import matplotlib.pyplot as plt
+
+    from nnedu.plotting import plot_curves
+    fig = plot_curves({"a": [1.2, 1.5, 1.8], "b": [1.3, 1.4, 1.9]}, "layer", "std", logy=True)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels()]
+    assert any(labels) and not any("10^" in t or "times" in t for t in labels), labels
+    plt.close(fig)
+    fig = plot_curves({"a": [1e-3, 1.0, 1e3]}, "layer", "std", logy=True)      # decades: matplotlib's 10^k
+    fig.canvas.draw()
+    assert any("10^" in t.get_text() for t in fig.axes[0].get_yticklabels())
+    plt.close(fig)
