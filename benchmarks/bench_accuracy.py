@@ -41,7 +41,7 @@ def parse_args(argv=None):
     p.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"], choices=["mnist", "fashion-mnist"])
     p.add_argument("--epochs", type=int, default=None, help="override the recipes' epochs (default: recipe, 10)")
     p.add_argument("--seed", type=int, default=None, help="override the recipes' seed (weights and batch order)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS / torch threads for both (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="threads for both: nnedu's and BLAS's, and torch's (default 1)")
     p.add_argument("--fashion-dir", type=Path, default=ROOT.parent / "shared" / "data",
                    help="folder containing fashion-mnist/ (default ../shared/data)")
     p.add_argument("--json", type=Path, default=None, help="append results to this JSON file")
@@ -51,7 +51,7 @@ def parse_args(argv=None):
 
 ARGS = parse_args() if __name__ == "__main__" else None
 if ARGS is not None:  # thread counts must be set before NumPy loads its BLAS
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NNEDU_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
 
 import numpy as np  # noqa: E402
