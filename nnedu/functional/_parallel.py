@@ -142,6 +142,7 @@ def parallel_for(n: int, body: Callable[[slice], Any], work: int | None = None) 
     try:
         if _workers is None:
             _workers = [_Worker(f"nnedu_{i}") for i in range(_num_threads - 1)]
+        k = min(k, len(_workers) + 1)                     # the count may have changed since k was chosen
         bounds = [n * i // k for i in range(k + 1)]
         helpers = _workers[:k - 1]
         for i, worker in enumerate(helpers, start=1):
