@@ -14,11 +14,12 @@ them with glibc's defaults and none with this policy, and ran about 10% faster
 
 The policy (applied when ``nnedu`` is imported)
 ------------------------------------------------
-Blocks below :data:`MMAP_THRESHOLD` come from the process's heap, and up to
-:data:`TRIM_THRESHOLD` of freed memory stays there for reuse
-(``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``). A training
-loop then reuses the same pages batch after batch. The cost: the process may
-hold on to that much freed memory.
+Blocks below :data:`MMAP_THRESHOLD` come from the process's heap, and the heap
+is given back to the system only when more than :data:`TRIM_THRESHOLD` is free
+at its top (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``). A
+training loop then reuses the same pages batch after batch. The cost: the
+process holds on to freed memory, up to that much at the top of the heap (and,
+as with glibc's defaults, whatever free space lies between blocks still in use).
 
 Overriding it
 -------------
@@ -35,7 +36,7 @@ import sys
 
 #: Blocks up to this size come from the heap, not from fresh pages of their own.
 MMAP_THRESHOLD = 32 * 2**20
-#: Up to this much freed memory stays in the process for reuse.
+#: The heap is trimmed (memory given back to the system) only when more than this is free at its top.
 TRIM_THRESHOLD = 128 * 2**20
 
 #: Environment variables that mean "the user has tuned the allocator".
@@ -61,5 +62,6 @@ def apply_default_policy() -> bool:
         libc.gnu_get_libc_version                   # glibc, not musl or another C library
     except (OSError, AttributeError):
         return False
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(_M_TRIM_THRESHOLD,
-                                                                                          TRIM_THRESHOLD))
+    mmap_set = libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    trim_set = libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    return bool(mmap_set) and bool(trim_set)

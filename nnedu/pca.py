@@ -40,7 +40,8 @@ def pca(X: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Raises
     ------
     ValueError
-        If ``X`` is not 2-D with at least two rows, or ``k`` is out of range.
+        If ``X`` is not 2-D with at least two rows, if all rows are equal (no spread to analyse), or
+        ``k`` is out of range.
 
     Examples
     --------
@@ -56,4 +57,6 @@ def pca(X: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"pca: k must be between 1 and min(n, d) = {min(X.shape)}, got {k}")
     Xc = X - X.mean(axis=0)
     _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+    if not S[0] > 0:
+        raise ValueError(f"pca: all {X.shape[0]} rows of X are equal: there is no spread to analyse")
     return Xc @ Vt[:k].T, Vt[:k], S ** 2 / np.sum(S ** 2)

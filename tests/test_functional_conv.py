@@ -227,3 +227,19 @@ def test_fast_path_in_several_blocks_matches_naive(monkeypatch, stride, padding)
     for name, fast, slow in zip(names, F.conv2d_im2col_backward(G, x, w, stride, padding),
                                 F.conv2d_naive_backward(G, x, w, stride, padding)):
         np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 0)])
+def test_fast_path_takes_views_and_mixed_dtypes(stride, padding):
+    """x and G as transposed (non-contiguous) views, float32 input with float64 weights: as the naive loops."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 3, 2, 7)).astype(np.float32).transpose(2, 1, 0, 3)      # (2, 3, 5, 7), a view
+    w, b = rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)                     # float64
+    y = F.conv2d_im2col_forward(x, w, b, stride, padding)
+    assert y.dtype == np.float64 and not x.flags.c_contiguous
+    np.testing.assert_allclose(y, F.conv2d_naive(x, w, b, stride, padding), rtol=0, atol=1e-5)
+    G = np.ascontiguousarray(rng.standard_normal(y.shape[::-1])).T                      # reversed axes: a view
+    for name, fast, slow in zip(("dx", "dw", "db"), F.conv2d_im2col_backward(G, x, w, stride, padding),
+                                F.conv2d_naive_backward(G, x, w, stride, padding)):
+        assert fast.dtype == np.float64, name
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-5, err_msg=name)

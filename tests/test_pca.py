@@ -29,7 +29,8 @@ def test_pca_works_in_float64_on_rank_deficient_float32_features():
 
 
 @pytest.mark.parametrize("X,k,message", [(np.zeros(5), 1, r"shape \(n, d\)"), (np.zeros((1, 3)), 1, "n >= 2"),
-                                         (np.zeros((4, 3)), 4, "between 1 and min"), (np.zeros((4, 3)), 0, "got 0")])
+                                         (np.zeros((4, 3)), 4, "between 1 and min"), (np.zeros((4, 3)), 0, "got 0"),
+                                         (np.ones((4, 3)), 2, "rows of X are equal")])
 def test_pca_rejects_bad_input(X, k, message):
     with pytest.raises(ValueError, match=message):
         pca(X, k)

@@ -125,6 +125,32 @@ def test_calls_from_two_threads_at_once_both_complete(threads):
     assert (hits == 1).all()
 
 
+def test_an_interrupt_leaves_no_stale_piece_behind(threads):
+    """Ctrl-C ("interrupt kernel") while pieces run: it is raised, and the next call is computed in full."""
+    import _thread
+    nnedu.set_num_threads(4, blas_threads=None)
+    slow_done = threading.Event()
+
+    def interrupted(s):
+        if s.start == 0:
+            _thread.interrupt_main()                      # the main thread's own piece gets the Ctrl-C
+            time.sleep(0.2)                               # (raised when this piece returns)
+        else:
+            time.sleep(0.3)                               # the other pieces are still running then
+            slow_done.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        _parallel.parallel_for(100, interrupted, work=10**8)
+    hits = np.zeros(100, dtype=int)
+
+    def count(s):
+        time.sleep(0.01)
+        hits[s] += 1
+    _parallel.parallel_for(100, count, work=10**8)       # must not return on a late result of the first call
+    assert (hits == 1).all()
+    assert slow_done.wait(5)
+
+
 def test_set_num_threads_validates(threads):
     with pytest.raises(ValueError, match="at least 1"):
         nnedu.set_num_threads(0)

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import contextvars
 import os
+import queue
 import threading
 from typing import Any, Callable
 
 import numpy as np
 
 #: Do not make pieces smaller than this many elements (512 KB of float32): handing a piece to another
-#: thread costs some 15-50 microseconds (more on a virtual machine whose idle cores must be woken).
+#: thread costs some 20-50 microseconds (up to 100 when its core was idle and must be woken, on a virtual
+#: machine).
 MIN_ELEMENTS = 131_072
 
 _num_threads = 1
@@ -44,49 +46,63 @@ _inside = threading.local()
 
 
 class _Worker:
-    """One helper thread. It sleeps on a lock until it is handed a piece, runs it, and signals back.
+    """One helper thread. It sleeps until it is handed a piece, runs it, and hands back its exception or None.
 
-    Plain locks used as signals are the cheapest hand-over Python has (a
-    ``concurrent.futures`` pool adds a queue and a future per piece, about
-    twice the cost), and a sleeping worker takes no CPU time from other programs.
+    The hand-over is one ``queue.SimpleQueue`` each way: a single C call to
+    hand over or to collect, about half the cost of a ``concurrent.futures``
+    pool's queue and future per piece, and a sleeping worker takes no CPU time
+    from other programs.
     """
 
     def __init__(self, name: str) -> None:
-        self._go, self._done = threading.Lock(), threading.Lock()
-        self._go.acquire()
-        self._done.acquire()
-        self._job: tuple[contextvars.Context, Callable[[slice], Any], slice] | None = None
-        self._error: BaseException | None = None
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
-        while True:
-            self._go.acquire()
-            if self._job is None:                         # told to stop
-                return
-            context, body, s = self._job
+        while (job := self._inbox.get()) is not None:     # None: told to stop
+            context, body, s = job
+            error: BaseException | None = None
             try:
                 context.run(_run_piece, body, s)
             except BaseException as err:  # noqa: BLE001 - handed to the caller by wait()
-                self._error = err
-            self._done.release()
+                error = err
+            self._outbox.put(error)
 
     def start(self, body: Callable[[slice], Any], s: slice) -> None:
         """Run ``body(s)`` on this thread, in a copy of the caller's context (so ``np.errstate`` holds)."""
-        self._job, self._error = (contextvars.copy_context(), body, s), None
-        self._go.release()
+        self._inbox.put((contextvars.copy_context(), body, s))
 
     def wait(self) -> BaseException | None:
         """Wait for the piece to finish; return its exception, if any."""
-        self._done.acquire()
-        self._job = None
-        return self._error
+        return self._outbox.get()
 
-    def stop(self) -> None:
-        self._job = None
-        self._go.release()
-        self._thread.join()
+    def stop(self, join: bool = True) -> None:
+        """Let the thread finish its piece, if any, and end."""
+        self._inbox.put(None)
+        if join:
+            self._thread.join()
+
+
+def _start_workers(n: int) -> list[_Worker]:
+    workers: list[_Worker] = []
+    try:
+        for i in range(n):
+            workers.append(_Worker(f"nnedu_{i}"))
+    except BaseException:
+        for worker in workers:
+            worker.stop(join=False)
+        raise
+    return workers
+
+
+def _retire_workers() -> None:
+    """Give up the current workers (called with ``_lock`` held): they end after their piece; new ones next time."""
+    global _workers
+    old, _workers = _workers, None
+    for worker in old or ():
+        worker.stop(join=False)
 
 
 def set_pool_size(n: int) -> None:
@@ -141,20 +157,26 @@ def parallel_for(n: int, body: Callable[[slice], Any], work: int | None = None) 
         return
     try:
         if _workers is None:
-            _workers = [_Worker(f"nnedu_{i}") for i in range(_num_threads - 1)]
+            _workers = _start_workers(_num_threads - 1)
         k = min(k, len(_workers) + 1)                     # the count may have changed since k was chosen
         bounds = [n * i // k for i in range(k + 1)]
         helpers = _workers[:k - 1]
-        for i, worker in enumerate(helpers, start=1):
-            worker.start(body, slice(bounds[i], bounds[i + 1]))
         error: BaseException | None = None
         try:
-            _run_piece(body, slice(bounds[0], bounds[1]))
-        except BaseException as err:  # noqa: BLE001 - re-raised below, once the other pieces are done
-            error = err
-        for worker in helpers:
-            piece_error = worker.wait()                   # wait for every piece, even after an error
-            error = error or piece_error
+            for i, worker in enumerate(helpers, start=1):
+                worker.start(body, slice(bounds[i], bounds[i + 1]))
+            try:
+                _run_piece(body, slice(bounds[0], bounds[1]))
+            except Exception as err:  # noqa: BLE001 - re-raised below, once the other pieces are done
+                error = err
+            for worker in helpers:
+                piece_error = worker.wait()               # wait for every piece, even after an error
+                error = error or piece_error
+        except BaseException:
+            # Interrupted (Ctrl-C, "interrupt kernel") while handing out or waiting: some pieces may still
+            # run. Retire these workers rather than wait, so that no later call collects a stale result.
+            _retire_workers()
+            raise
     finally:
         _lock.release()
     if error is not None:

@@ -43,7 +43,8 @@ Two implementations compute the same numbers:
   Backward is two more products, ``dw_mat = sum_n G_n col_n^T`` and
   ``dcol_n = w_mat^T G_n`` (``G_n`` is ``G[n]`` laid out like ``Y_n``), and
   :func:`col2im`, which adds every column back onto the pixels it came from
-  (overlapping windows accumulate).
+  (overlapping windows accumulate); the fast backward does col2im's additions
+  without building ``dcol`` in full (``_input_grad_wide``, ``_input_grad_strided``).
 
   Three things make it fast (the result is the same up to rounding):
 
@@ -251,7 +252,8 @@ def _conv_args(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, strid
 
 
 #: The fast convolution works on blocks of a few samples whose columns take about this many bytes, so that
-#: they are written and read again while still in the CPU's cache (a core's L2 cache is 0.5-2 MB).
+#: they are written and read again while still in the CPU's cache (L2 or L3: a core's L2 holds 0.5-2 MB, and
+#: the backward pass also keeps the block's gradient there).
 BLOCK_BYTES = 512 * 1024
 
 
@@ -358,18 +360,19 @@ def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarr
                            ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`conv2d_im2col_forward` from ``G = dL/dy``, a block of samples at a time.
 
-    With the block's columns side by side, ``col`` of shape ``(K, nb*L)``, and ``G_mat[f, (n, i, j)] =
-    G[n, f, i, j]`` laid out the same way, ``(F, nb*L)``:
+    With :math:`G_n` = ``G[n]`` laid out like :math:`Y_n`, shape ``(F, L)`` (``L = Ho*Wo``, or ``Ho*Wp`` on
+    the wide grid of stride 1, where the extra columns get zero gradient):
 
-    .. math:: dw_{mat} = \sum_{\text{blocks}} G_{mat}\,\text{col}^T, \quad
+    .. math:: dw_{mat}^T = \sum_n \text{col}_n\,G_n^T, \quad
               db = \sum_{n, i, j} G[n, :, i, j], \quad
-              dx = \text{col2im}(w_{mat}^T G_{mat})
+              dx[n] = \text{col2im}(w_{mat}^T G_n)
 
-    Each block rebuilds its columns from ``x`` (cheap, and they stay in the cache). Its share of ``dw`` is
-    kept apart and the shares are summed at the end in block order, so the result does not depend on the
-    number of threads. col2im adds the ``kh*kw`` kernel offsets' columns back onto the pixels; for stride 1
-    it first sums the ``kw`` offsets of each kernel row, which are shifts by ``q`` of one long run in the
-    wide layout (see :func:`_wide_windows`), then adds the ``kh`` row sums onto the image.
+    Each block of samples rebuilds its columns from ``x`` (cheap, and they stay in the cache). Its share of
+    ``dw`` is kept apart and the shares are summed at the end in block order, so the result does not
+    depend on the number of threads. col2im adds the ``kh*kw`` kernel offsets' columns back onto the
+    pixels (:func:`_input_grad_strided`); for stride 1, :func:`_input_grad_wide` gets the same sum with
+    ``kh`` additions instead of ``kh*kw`` (each kernel row's ``kw`` offsets are shifts of one long run in
+    the wide layout, summed by one matrix product).
 
     Parameters
     ----------
@@ -398,9 +401,9 @@ def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarr
     xp = _pad_for_windows(x, (ph, pw))
     windows = _wide_windows(xp, (kh, kw), (sh, sw), (Ho, Wo))         # (N, C, kh, kw, Ho, Wc)
     Wc = windows.shape[-1]
-    L, Wp = Ho * Wc, xp.shape[-1]
+    L = Ho * Wc
     wide = (sh, sw) == (1, 1)
-    size, count = _blocks(N, K * L * x.itemsize)
+    size, count = _blocks(N, K * L * np.dtype(dtype).itemsize)
     dw_blocks = np.empty((count, K, F), dtype=dtype)                  # each block's dw_mat^T
     dxp = np.zeros(xp.shape, dtype=dtype) if need_input_grad else None
     if wide:     # w_mat^T, regrouped: rows (p, c), columns (q, f), for G shifted by q (_input_grad_wide)
@@ -411,7 +414,8 @@ def conv2d_im2col_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarr
 
     def backward_blocks(blocks: slice) -> None:
         col = np.empty((size, C, kh, kw, Ho, Wc), dtype=dtype)       # this thread's buffers, reused
-        Gq = np.zeros((size, shifts, F, Ho, Wc), dtype=dtype)         # Gq[:, 0] is G; junk columns stay 0
+        # Gq[:, 0] holds G_n (its junk columns stay 0); Gq[:, q] for q >= 1, G_n shifted by q (stride 1, dx only)
+        Gq = np.zeros((size, shifts, F, Ho, Wc), dtype=dtype)
         for b in range(blocks.start, blocks.stop):
             n = slice(b * size, min(N, (b + 1) * size))
             m = n.stop - n.start
@@ -440,7 +444,7 @@ def _input_grad_wide(w_t: np.ndarray, Gq: np.ndarray, dxp: np.ndarray, kernel_si
     no adding: shift ``G_n`` by ``q = 0 .. kw-1`` (``Gq[n, q]``, together ``kw * F`` rows) and one matrix
     product per sample gives every row's sum :math:`\sum_q w[:, :, p, q]^T\,\text{shift}_q(G_n)`. Then
     ``kh`` additions shift the row sums by ``p Wp`` onto the image. ``Gq[n, q]`` starts with ``q`` zeros
-    (nothing shifts in); what shifts from one channel's grid into the next are junk columns, which are 0.
+    (nothing shifts in); what shifts from one filter's grid into the next are junk columns, which are 0.
 
     ``w_t``: ``(kh*C, kw*F)``, ``w_t[(p, c), (q, f)] = w[f, c, p, q]``. ``Gq``: ``(m, kw, F, Ho, Wp)``
     with ``Gq[:, 0]`` filled. ``dxp``: ``(m, C, Hp + 1, Wp)``.
