@@ -15,6 +15,7 @@ and says so loudly. ``NNEDU_CHROMIUM`` points to another Chromium binary.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
@@ -168,12 +170,14 @@ JS_ALL_CELLS_RAN = """() => {
 }"""
 
 
-def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
-    require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
+@contextlib.contextmanager
+def lab_page(jupyterlab: dict, notebook: str) -> Iterator[Any]:
+    """A headless Chromium page with ``notebook`` open in the test's JupyterLab (a fresh workspace: ``?reset``).
+
+    Yields once the notebook's cells are in the page and it is JupyterLab's current document.
+    """
     from playwright.sync_api import sync_playwright
 
-    with capsys.disabled():
-        print(f"\n[test_browser] screenshots in {screenshot_dir}")
     with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
@@ -181,9 +185,23 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.set_default_timeout(30_000)
-            page.goto(f"{jupyterlab['url']}/lab/tree/{NOTEBOOK}?token={jupyterlab['token']}",
+            page.goto(f"{jupyterlab['url']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}",
                       wait_until="domcontentloaded", timeout=60_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget && "
+                                   f"window.jupyterapp.shell.currentWidget.context.path === {notebook!r}",
+                                   timeout=60_000, polling=250)
+            yield page
+        finally:
+            context.close()
+
+
+def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
+    require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
+    with capsys.disabled():
+        print(f"\n[test_browser] screenshots in {screenshot_dir}")
+    with lab_page(jupyterlab, NOTEBOOK) as page:
+        try:
             page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_READY_MS, polling=500)
             mode = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode")
             assert mode == "none", f"every cell must be rendered to be checked; windowingMode is {mode!r}"
@@ -249,51 +267,33 @@ def test_notebook06_in_jupyterlab(jupyterlab, screenshot_dir, capsys):
                     print(f"[test_browser] JupyterLab log: {jupyterlab['log']}\n"
                           + jupyterlab["log"].read_text()[-2000:])
             raise
-        finally:
-            context.close()
 
 
 @pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS)
 def test_widget_cells_show_a_picture_before_they_run(jupyterlab, screenshot_dir, notebook):
     """Opened as stored (fresh copy, untrusted, nothing run): each widget cell shows its hint and figure."""
     require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000})
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-            # ?reset: a fresh workspace, so that the notebook opened is the current one
-            page.goto(f"{jupyterlab['url']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}",
-                      wait_until="domcontentloaded", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget && "
-                                   f"window.jupyterapp.shell.currentWidget.context.path === {notebook!r}",
-                                   timeout=60_000, polling=250)
-            page.wait_for_function(f"() => {{ const c = ({JS_WIDGET_CELLS})(); "
-                                   "return c.length > 0 && c.every(x => x.rendered); }",
-                                   timeout=60_000, polling=500)
-            page.wait_for_timeout(1000)                 # let the widget manager try what it will
-            cells = page.evaluate(JS_WIDGET_CELLS)
-            stem = notebook.split("_")[0]
-            for i, cell in enumerate(cells):
-                page.evaluate("i => window.jupyterapp.shell.currentWidget.content.widgets[i].node.scrollIntoView()",
-                              cell["index"])
-                page.screenshot(path=str(screenshot_dir / f"10_{stem}_stored_widget_{i}.png"))
-            for cell in cells:                          # every cell with a widget output (progress bars too)
-                assert not re.search(r"\b(VBox|HBox|interactive)\(", cell["text"]), (
-                    f"a widget cell of {notebook} shows a raw widget repr before it runs: {cell}")
-                assert "Error displaying widget" not in cell["text"], cell
-            ours = [c for c in cells if NNEDU_WIDGET.search(c["source"])]
-            expected = WIDGET_CELLS[notebook]
-            assert len(ours) == expected, f"expected {expected} nnedu widget cells in {notebook}, found {cells}"
-            for cell in ours:
-                assert cell["images"] >= 1, f"a widget cell of {notebook} shows no picture before it runs: {cell}"
-                assert "run this cell" in cell["text"], f"no hint to run the cell: {cell}"
-        finally:
-            context.close()
+    with lab_page(jupyterlab, notebook) as page:
+        page.wait_for_function(f"() => {{ const c = ({JS_WIDGET_CELLS})(); "
+                               "return c.length > 0 && c.every(x => x.rendered); }",
+                               timeout=60_000, polling=500)
+        page.wait_for_timeout(1000)                 # let the widget manager try what it will
+        cells = page.evaluate(JS_WIDGET_CELLS)
+        stem = notebook.split("_")[0]
+        for i, cell in enumerate(cells):
+            page.evaluate("i => window.jupyterapp.shell.currentWidget.content.widgets[i].node.scrollIntoView()",
+                          cell["index"])
+            page.screenshot(path=str(screenshot_dir / f"10_{stem}_stored_widget_{i}.png"))
+        for cell in cells:                          # every cell with a widget output (progress bars too)
+            assert not re.search(r"\b(VBox|HBox|interactive)\(", cell["text"]), (
+                f"a widget cell of {notebook} shows a raw widget repr before it runs: {cell}")
+            assert "Error displaying widget" not in cell["text"], cell
+        ours = [c for c in cells if NNEDU_WIDGET.search(c["source"])]
+        expected = WIDGET_CELLS[notebook]
+        assert len(ours) == expected, f"expected {expected} nnedu widget cells in {notebook}, found {cells}"
+        for cell in ours:
+            assert cell["images"] >= 1, f"a widget cell of {notebook} shows no picture before it runs: {cell}"
+            assert "run this cell" in cell["text"], f"no hint to run the cell: {cell}"
 
 
 JS_FIGURE_CELL = """() => {
@@ -309,47 +309,31 @@ JS_FIGURE_CELL = """() => {
 def test_interactive_figure_follows_its_slider_in_jupyterlab(jupyterlab, screenshot_dir):
     """Notebook 05 run in JupyterLab: the pooling figure is one picture, and moving a slider redraws it in place."""
     require_chromium("BROWSER TEST", "JupyterLab + widgets were NOT tested in a browser.")
-    from playwright.sync_api import sync_playwright
-
     notebook = "05_pooling_padding.ipynb"
-    with tempfile.TemporaryDirectory(prefix="nnedu-chromium-") as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000})
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{jupyterlab['url']}/lab/tree/{notebook}?reset&token={jupyterlab['token']}",
-                      wait_until="domcontentloaded", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget && "
-                                   f"window.jupyterapp.shell.currentWidget.context.path === {notebook!r}",
-                                   timeout=60_000, polling=250)
-            page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_READY_MS, polling=500)
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-            page.wait_for_function(JS_NO_OUTPUTS, timeout=30_000, polling=250)
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.wait_for_function(JS_ALL_CELLS_RAN, timeout=RUN_ALL_MS, polling=1000)
-            assert page.evaluate(JS_MODEL_ERRORS) == []
-            page.wait_for_function(f"() => {{ const c = ({JS_FIGURE_CELL})(); return c && c.images > 0; }}",
-                                   timeout=30_000, polling=250)
-            before = page.evaluate(JS_FIGURE_CELL)
-            # one picture: the drawing's pyplot figure is closed, so the inline backend does not show it again
-            assert before["images"] == 1, before
-            assert before["src"].startswith("data:image/png"), before["src"][:40]
-            slider = page.locator(".nnedu-interactive-figure .widget-slider").first
-            slider.scroll_into_view_if_needed()
-            readout = slider.locator(".widget-readout").inner_text()
-            handle = slider.locator(".noUi-handle").first
-            handle.focus()
-            handle.press("ArrowRight")
-            page.wait_for_function(f"() => ({JS_FIGURE_CELL})().src !== {before['src']!r}",
-                                   timeout=PLOT_CHANGE_MS, polling=250)
-            page.wait_for_function(JS_KERNEL_IDLE, timeout=PLOT_CHANGE_MS, polling=500)
-            after = page.evaluate(JS_FIGURE_CELL)
-            page.screenshot(path=str(screenshot_dir / "20_05_interactive_figure_after.png"))
-            assert slider.locator(".widget-readout").inner_text() != readout
-            assert after["images"] == 1 and after["src"].startswith("data:image/png"), after
-            assert "Could not draw" not in after["text"], after["text"]
-        finally:
-            context.close()
+    with lab_page(jupyterlab, notebook) as page:
+        page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_READY_MS, polling=500)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.wait_for_function(JS_NO_OUTPUTS, timeout=30_000, polling=250)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(JS_ALL_CELLS_RAN, timeout=RUN_ALL_MS, polling=1000)
+        assert page.evaluate(JS_MODEL_ERRORS) == []
+        page.wait_for_function(f"() => {{ const c = ({JS_FIGURE_CELL})(); return c && c.images > 0; }}",
+                               timeout=30_000, polling=250)
+        before = page.evaluate(JS_FIGURE_CELL)
+        # one picture: the drawing's pyplot figure is closed, so the inline backend does not show it again
+        assert before["images"] == 1, before
+        assert before["src"].startswith("data:image/png"), before["src"][:40]
+        slider = page.locator(".nnedu-interactive-figure .widget-slider").first
+        slider.scroll_into_view_if_needed()
+        readout = slider.locator(".widget-readout").inner_text()
+        handle = slider.locator(".noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function(f"() => ({JS_FIGURE_CELL})().src !== {before['src']!r}",
+                               timeout=PLOT_CHANGE_MS, polling=250)
+        page.wait_for_function(JS_KERNEL_IDLE, timeout=PLOT_CHANGE_MS, polling=500)
+        after = page.evaluate(JS_FIGURE_CELL)
+        page.screenshot(path=str(screenshot_dir / "20_05_interactive_figure_after.png"))
+        assert slider.locator(".widget-readout").inner_text() != readout
+        assert after["images"] == 1 and after["src"].startswith("data:image/png"), after
+        assert "Could not draw" not in after["text"], after["text"]
