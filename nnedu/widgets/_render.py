@@ -85,11 +85,18 @@ class LiveFigure:
         self.displayed = True
 
 
-def display_controls(widget: widgets.Widget, hint: str) -> None:
-    """Display a live widget whose text fallback (no kernel, static page) is ``hint``, not its repr."""
+def display_widget(widget: widgets.Widget, figure: LiveFigure, what: str) -> None:
+    """Display a widget cell's two outputs: the live ``widget``, then ``figure``.
+
+    Where no kernel runs the controls (a stored notebook opened fresh, a static
+    page), the controls' text fallback is one line, ``"<what>: run this cell to
+    use the controls. The figure below is from the stored run."``, never the
+    widget's repr; ``what`` names the widget and its controls.
+    """
     bundle = widget._repr_mimebundle_()
-    bundle["text/plain"] = hint
+    bundle["text/plain"] = f"{what}: run this cell to use the controls. The figure below is from the stored run."
     display(bundle, raw=True)
+    figure.display()
 
 
 def busy(button: widgets.Button, description: str) -> Any:

@@ -28,7 +28,7 @@ from nnedu.models import MLP
 from nnedu.nn import CrossEntropyLoss
 from nnedu.optim import SGD
 from nnedu.train import History, TrainingDivergedError, fit
-from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, busy, display_controls, figure_to_png,
+from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, busy, display_widget, figure_to_png,
                                    new_figure)
 
 #: The first 50,000 training images are for training, the last 10,000 for validation.
@@ -274,7 +274,5 @@ class TrainingDashboard:
         self.status.value = f"Cleared {n} run(s). Press <b>train</b> to start again."
 
     def _ipython_display_(self) -> None:
-        display_controls(self.widget, "Training dashboard (learning rate, momentum, epochs, hidden units, "
-                                      "train): run this cell to use the controls. The figure below is from "
-                                      "the stored run.")
-        self.figure.display()
+        display_widget(self.widget, self.figure,
+                       "Training dashboard (learning rate, momentum, epochs, hidden units, train)")

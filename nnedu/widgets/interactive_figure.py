@@ -28,7 +28,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from nnedu.widgets._render import LiveFigure, display_controls
+from nnedu.widgets._render import LiveFigure, display_widget
 
 
 def render_png(fig: Figure) -> bytes:
@@ -175,6 +175,4 @@ class InteractiveFigure:
 
     def _ipython_display_(self) -> None:
         names = ", ".join(self.controls) or "no controls"
-        display_controls(self.widget, f"{self.description} ({names}): run this cell to use the controls. "
-                                      "The figure below is from the stored run.")
-        self.figure.display()
+        display_widget(self.widget, self.figure, f"{self.description} ({names})")

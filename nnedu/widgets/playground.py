@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from nnedu import landscapes
 from nnedu import optim
-from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, display_controls, figure_to_png,
+from nnedu.widgets._render import (COLORS, LEGEND_FONTSIZE, LiveFigure, display_widget, figure_to_png,
                                    new_figure)
 
 OPTIMIZER_NAMES: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam")
@@ -311,7 +311,4 @@ class OptimizerPlayground:
         self.status.value = f"Cleared {n} pinned run(s). " + self.status.value
 
     def _ipython_display_(self) -> None:
-        display_controls(self.widget, "Optimizer playground (function, optimizer, learning rate, β, steps): "
-                                      "run this cell to use the controls. The figure below is from the "
-                                      "stored run.")
-        self.figure.display()
+        display_widget(self.widget, self.figure, "Optimizer playground (function, optimizer, learning rate, β, steps)")

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from nnedu.nn.parameter import Parameter
 from nnedu.optim import SGD
 from nnedu.optim import lr_scheduler as lrs
-from nnedu.widgets._render import LEGEND_FONTSIZE, LiveFigure, display_controls, figure_to_png, new_figure
+from nnedu.widgets._render import LEGEND_FONTSIZE, LiveFigure, display_widget, figure_to_png, new_figure
 
 SCHEDULER_KINDS: tuple[str, ...] = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "Constant")
 
@@ -281,7 +281,5 @@ class SchedulerExplorer:
         self.status.value = f"Cleared {n} kept curve(s). " + self.status.value
 
     def _ipython_display_(self) -> None:
-        display_controls(self.widget, "Scheduler explorer (schedule, epochs, initial lr, step size, gamma, "
-                                      "...): run this cell to use the controls. The figure below is from the "
-                                      "stored run.")
-        self.figure.display()
+        display_widget(self.widget, self.figure,
+                       "Scheduler explorer (schedule, epochs, initial lr, step size, gamma, ...)")

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnedu import functional as F
-from nnedu.widgets._render import LiveFigure, display_controls, figure_to_png, new_figure
+from nnedu.widgets._render import LiveFigure, display_widget, figure_to_png, new_figure
 
 
 @dataclass
@@ -119,6 +119,4 @@ class SoftmaxExplorer:
         self.figure.show_png(self.png)
 
     def _ipython_display_(self) -> None:
-        display_controls(self.widget, "Softmax explorer (logits, temperature, true class): run this cell to use "
-                                      "the controls. The figure below is from the stored run.")
-        self.figure.display()
+        display_widget(self.widget, self.figure, "Softmax explorer (logits, temperature, true class)")
