@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnedu.functional._parallel import parallel_for
+from nnedu.functional._parallel import parallel_for, ufunc
 from nnedu.functional.conv import IntOrPair, _check_input, _pair, conv_output_size, pad2d
 
 
@@ -67,6 +67,22 @@ def _offset_slice(p: int, q: int, s: tuple[int, int], Ho: int, Wo: int) -> tuple
     return (slice(None), slice(None), slice(p, p + s[0] * Ho, s[0]), slice(q, q + s[1] * Wo, s[1]))
 
 
+def _reduce_windows(xp: np.ndarray, combine: np.ufunc, k: tuple[int, int], s: tuple[int, int],
+                    Ho: int, Wo: int) -> np.ndarray:
+    """``y[n, c, i, j]`` = ``combine`` (``np.maximum`` or ``np.add``) over the window offsets ``(p, q)`` of
+    ``xp[n, c, i sh + p, j sw + q]``: one strided slab per offset, the batch shared among nnedu's threads."""
+    y = np.empty((xp.shape[0], xp.shape[1], Ho, Wo), dtype=xp.dtype)
+
+    def pool(b: slice) -> None:                  # the samples b of the batch
+        np.copyto(y[b], xp[b][_offset_slice(0, 0, s, Ho, Wo)])
+        for p in range(k[0]):
+            for q in range(k[1]):
+                if p or q:
+                    combine(y[b], xp[b][_offset_slice(p, q, s, Ho, Wo)], out=y[b])
+    parallel_for(xp.shape[0], pool, work=xp.size)
+    return y
+
+
 def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None,
                padding: IntOrPair = 0) -> np.ndarray:
     """Max pooling, ``y[n, c, i, j] = max_{p,q} xp[n, c, i sh + p, j sw + q]``.
@@ -88,17 +104,7 @@ def max_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None =
         ``(N, C, Ho, Wo)``.
     """
     k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
-    xp = pad2d(x, pad, value=-np.inf)
-    y = np.empty((x.shape[0], x.shape[1], Ho, Wo), dtype=xp.dtype)
-
-    def pool(b: slice) -> None:                  # the samples b of the batch
-        np.copyto(y[b], xp[b][_offset_slice(0, 0, s, Ho, Wo)])
-        for p in range(k[0]):
-            for q in range(k[1]):
-                if p or q:
-                    np.maximum(y[b], xp[b][_offset_slice(p, q, s, Ho, Wo)], out=y[b])
-    parallel_for(x.shape[0], pool, work=xp.size)
-    return y
+    return _reduce_windows(pad2d(x, pad, value=-np.inf), np.maximum, k, s, Ho, Wo)
 
 
 def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, y: np.ndarray, kernel_size: IntOrPair,
@@ -168,18 +174,8 @@ def avg_pool2d(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None =
         ``(N, C, Ho, Wo)``.
     """
     k, s, pad, Ho, Wo = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
-    xp = pad2d(x, pad)
-    y = np.empty((x.shape[0], x.shape[1], Ho, Wo), dtype=xp.dtype)
-
-    def pool(b: slice) -> None:                  # the samples b of the batch
-        np.copyto(y[b], xp[b][_offset_slice(0, 0, s, Ho, Wo)])
-        for p in range(k[0]):
-            for q in range(k[1]):
-                if p or q:
-                    y[b] += xp[b][_offset_slice(p, q, s, Ho, Wo)]
-        y[b] *= 1.0 / (k[0] * k[1])
-    parallel_for(x.shape[0], pool, work=xp.size)
-    return y
+    y = _reduce_windows(pad2d(x, pad), np.add, k, s, Ho, Wo)
+    return ufunc(np.multiply, y, y.dtype.type(1.0 / (k[0] * k[1])), out=y)
 
 
 def avg_pool2d_backward(grad_out: np.ndarray, x_shape: tuple[int, int, int, int],
