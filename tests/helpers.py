@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import warnings
 from pathlib import Path
 from typing import Iterator
@@ -54,3 +55,10 @@ def require_chromium(what: str, not_checked: str) -> None:
                f"!! {not_checked}\n" + "!" * 78)
     warnings.warn(message)
     pytest.skip(message)
+
+
+def unused_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (the socket that found it is closed again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

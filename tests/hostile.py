@@ -103,8 +103,7 @@ class Server:
 
     def __init__(self) -> None:
         self.routes: dict[str, Callable[[http.server.BaseHTTPRequestHandler], None]] = {}
-        self.sent: dict[str, int] = {}
-        routes, sent = self.routes, self.sent
+        routes = self.routes
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:

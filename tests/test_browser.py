@@ -19,7 +19,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium, unused_port
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "06_optimizers_schedulers.ipynb"
@@ -47,12 +46,6 @@ SERVER_START_S = 60
 KERNEL_READY_MS = 60_000
 RUN_ALL_MS = 90_000
 PLOT_CHANGE_MS = 30_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_server(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -86,7 +79,7 @@ def jupyterlab(tmp_path_factory):
     work.mkdir()
     for name in WIDGET_NOTEBOOKS:
         shutil.copy(REPO / "notebooks" / name, work / name)
-    port, token = _free_port(), uuid.uuid4().hex
+    port, token = unused_port(), uuid.uuid4().hex
     env = dict(os.environ, NNEDU_QUICK="1",
                JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),

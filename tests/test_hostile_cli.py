@@ -10,13 +10,13 @@ import os
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from helpers import unused_port
 from hostile import ROOT
 from nnedu.cli import main
 from nnedu.cli.train import format_duration, write_outputs
@@ -200,14 +200,8 @@ def test_unexpected_errors_still_give_one_line(capsys, monkeypatch):
 
 
 # -- item 10: offline ---------------------------------------------------------------------------------
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens here once the socket is closed
-
-
 def test_offline_fashion_mnist_gives_one_line_and_leaves_no_empty_folder(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("NNEDU_MIRRORS", f"http://127.0.0.1:{_closed_port()}/")
+    monkeypatch.setenv("NNEDU_MIRRORS", f"http://127.0.0.1:{unused_port()}/")
     data = tmp_path / "data"
     data.mkdir()
     assert main(TINY[:2] + ["--dataset", "fashion-mnist", "--data-dir", str(data), "--out", str(tmp_path / "o"),

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
+from helpers import unused_port
 from hostile import serve
 from nnedu.data import MNIST, DownloadError
 from nnedu.data.download import fetch
@@ -79,12 +79,9 @@ def test_a_trickling_mirror_is_abandoned_at_the_deadline(server, tmp_path):
 
 
 def test_a_failed_download_leaves_no_empty_folder(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     root = tmp_path / "new" / "cache"
     with pytest.raises(DownloadError, match="Nothing was written"):
-        fetch(MNIST, LABELS, root, mirrors=[f"http://127.0.0.1:{port}/"], progress=False)
+        fetch(MNIST, LABELS, root, mirrors=[f"http://127.0.0.1:{unused_port()}/"], progress=False)
     assert os.listdir(tmp_path) == []  # neither cache/mnist nor the folders above it that the call made
 
 

@@ -11,6 +11,7 @@ import multiprocessing
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,6 +38,16 @@ def checkpoint(tmp_path) -> Path:
     path = tmp_path / "good.npz"
     nnedu.save(model, path, optimizer=opt, scheduler=StepLR(opt, step_size=2),
                extra={"dataset": "mnist", "input_mean": 0.13, "input_std": 0.31})
+    return path
+
+
+def _with_forged_weight(checkpoint: Path, path: Path, shape: tuple[int, ...], **member: Any) -> Path:
+    """A copy of ``checkpoint`` at ``path`` whose ``model/fc1.weight`` member is forged (``npy_member`` options)."""
+    with np.load(checkpoint, allow_pickle=False) as z, zipfile.ZipFile(path, "w") as out:
+        for name in z.files:
+            if name != "model/fc1.weight":
+                npy_member(out, name, z[name].shape, z[name].dtype.str, z[name].tobytes())
+        npy_member(out, "model/fc1.weight", shape, **member)
     return path
 
 
@@ -72,12 +83,7 @@ def test_gzip_bomb_given_to_read_idx_is_refused_within_the_memory_limit(tmp_path
 @linux_only
 def test_checkpoint_zip_bomb_is_refused_before_decompressing(tmp_path, checkpoint):
     """A 1 MB checkpoint whose deflated weight member inflates to 256 MiB."""
-    bomb = tmp_path / "bomb.npz"
-    with np.load(checkpoint, allow_pickle=False) as z, zipfile.ZipFile(bomb, "w") as out:
-        for name in z.files:
-            if name != "model/fc1.weight":
-                npy_member(out, name, z[name].shape, z[name].dtype.str, z[name].tobytes())
-        npy_member(out, "model/fc1.weight", (2 ** 26,), deflate=True)
+    bomb = _with_forged_weight(checkpoint, tmp_path / "bomb.npz", (2 ** 26,), deflate=True)
     assert bomb.stat().st_size < 4 << 20
     result = run_limited(f"""
         from nnedu.serialization import load_checkpoint
@@ -112,12 +118,7 @@ def test_unused_extra_member_is_refused_within_the_memory_limit(tmp_path, checkp
 
 @linux_only
 def test_array_declared_as_terabytes_is_refused_without_allocating(tmp_path, checkpoint):
-    forged = tmp_path / "tera.npz"
-    with np.load(checkpoint, allow_pickle=False) as z, zipfile.ZipFile(forged, "w") as out:
-        for name in z.files:
-            if name != "model/fc1.weight":
-                npy_member(out, name, z[name].shape, z[name].dtype.str, z[name].tobytes())
-        npy_member(out, "model/fc1.weight", (2 ** 40,), data=bytes(64))
+    forged = _with_forged_weight(checkpoint, tmp_path / "tera.npz", (2 ** 40,), data=bytes(64))
     result = run_limited(f"""
         from nnedu.serialization import load_checkpoint
         load_checkpoint({str(forged)!r})
