@@ -49,9 +49,9 @@ class _Worker:
     """One helper thread. It sleeps until it is handed a piece, runs it, and hands back its exception or None.
 
     The hand-over is one ``queue.SimpleQueue`` each way: a single C call to
-    hand over or to collect, about half the cost of a ``concurrent.futures``
-    pool's queue and future per piece, and a sleeping worker takes no CPU time
-    from other programs.
+    hand over or to collect (so an interrupt cannot fall between handing over
+    and counting it), no future object per piece as in ``concurrent.futures``,
+    and a sleeping worker takes no CPU time from other programs.
     """
 
     def __init__(self, name: str) -> None:
