@@ -16,6 +16,21 @@ from nnedu.optim import SGD
 Step = Callable[[], None]
 
 
+def _timings(fn: Callable[[], object], calls: int) -> list[tuple[float, float]]:
+    """Wall-clock and CPU seconds of each of ``calls`` calls of ``fn()``."""
+    out = []
+    for _ in range(calls):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        out.append((time.perf_counter() - t0, time.process_time() - c0))
+    return out
+
+
+def _medians(timings: list[tuple[float, float]]) -> tuple[float, float]:
+    wall, cpu = np.median(np.array(timings), axis=0)
+    return float(wall), float(cpu)
+
+
 def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[float, float]:
     """Median wall-clock and median CPU seconds of ``fn()`` over ``steps`` calls after ``warmup`` calls.
 
@@ -24,13 +39,7 @@ def median_time(fn: Callable[[], object], steps: int, warmup: int) -> tuple[floa
     """
     for _ in range(warmup):
         fn()
-    wall, cpu = [], []
-    for _ in range(steps):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return float(np.median(wall)), float(np.median(cpu))
+    return _medians(_timings(fn, steps))
 
 
 def paired_median_times(ours: Callable[[], object], theirs: Callable[[], object], steps: int,
@@ -46,16 +55,12 @@ def paired_median_times(ours: Callable[[], object], theirs: Callable[[], object]
     for _ in range(warmup):
         ours()
         theirs()
-    times: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
+    times: tuple[list, list] = ([], [])
     while len(times[0]) < steps:
-        for i, fn in enumerate((ours, theirs)):
+        for fn, fn_times in zip((ours, theirs), times):
             fn()
-            for _ in range(run - 1):
-                t0, c0 = time.perf_counter(), time.process_time()
-                fn()
-                times[i].append((time.perf_counter() - t0, time.process_time() - c0))
-    ours_t, theirs_t = (tuple(float(v) for v in np.median(np.array(times[i]), axis=0)) for i in (0, 1))
-    return ours_t, theirs_t
+            fn_times.extend(_timings(fn, run - 1))
+    return _medians(times[0]), _medians(times[1])
 
 
 def fwd_bwd_steps(torch, ours: nn.Module, theirs, x: np.ndarray, input_grad: bool = True) -> tuple[Step, Step]:
