@@ -124,12 +124,19 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def test_the_picture_is_rendered_at_the_figures_own_dpi():
-    fig = plot_curves({"a": [1, 2]}, "x", "y")
-    width, height = _png_size(interactive_figure.render_png(fig))
-    fig.set_dpi(2 * fig.dpi)
-    width2, height2 = _png_size(interactive_figure.render_png(fig))
+    sizes = {}
+
+    def draw(dpi):
+        fig = plot_curves({"a": [1, 2]}, "x", "y")
+        fig.set_dpi(dpi)
+        sizes[dpi] = fig.get_size_inches()[0] * dpi                # the figure's width in pixels
+        return fig
+    view = InteractiveFigure(draw, dpi=widgets.IntSlider(value=72, min=72, max=144))
+    width, height = _png_size(view.png)
+    view.controls["dpi"].value = 144
+    width2, height2 = _png_size(view.png)
     assert abs(width2 - 2 * width) <= 4 and abs(height2 - 2 * height) <= 4
-    assert 0.8 * fig.get_size_inches()[0] * fig.dpi <= width2 <= 1.05 * fig.get_size_inches()[0] * fig.dpi
+    assert 0.8 * sizes[144] <= width2 <= 1.05 * sizes[144]
 
 
 def test_docstring_example_runs():

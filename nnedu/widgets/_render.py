@@ -45,10 +45,10 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def figure_to_png(fig: Figure, dpi: int = DPI) -> bytes:
-    """Render ``fig`` to PNG bytes."""
+def figure_to_png(fig: Figure, dpi: float = DPI, bbox_inches: str | None = None) -> bytes:
+    """Render ``fig`` to PNG bytes (``bbox_inches="tight"`` crops to the drawing, as the inline backend does)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=bbox_inches)
     return buf.getvalue()
 
 

@@ -21,21 +21,13 @@ after a control's change it replaces the picture by its message.
 """
 from __future__ import annotations
 
-import io
 import sys
 from typing import Any, Callable
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from nnedu.widgets._render import LiveFigure, display_widget
-
-
-def render_png(fig: Figure) -> bytes:
-    """``fig`` as PNG bytes, as the notebook's inline backend shows it (its own dpi, tight bounding box)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
-    return buf.getvalue()
+from nnedu.widgets._render import LiveFigure, display_widget, figure_to_png
 
 
 def _pyplot_figures() -> set[int]:
@@ -154,7 +146,7 @@ class InteractiveFigure:
             if not isinstance(fig, Figure):
                 raise TypeError(f"{self._name} must return a matplotlib Figure, got {type(fig).__name__} "
                                 "(return the figure instead of calling plt.show())")
-            self.png = render_png(fig)
+            self.png = figure_to_png(fig, dpi=fig.dpi, bbox_inches="tight")   # as the inline backend
         finally:
             _close_pyplot(_pyplot_figures() - opened_before, fig)
         self.error = None
